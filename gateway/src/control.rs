@@ -1,0 +1,116 @@
+//! What the HTTP admin API can see and ask of the daemon. The SIP endpoint
+//! and room manager implement [`Views`] and serve [`Command`]s; the HTTP layer
+//! knows nothing else about them.
+
+use serde::Serialize;
+use tokio::sync::oneshot;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RegistrationView {
+    pub protocol: &'static str,
+    pub username: String,
+    pub display_name: String,
+    pub contacts: Vec<ContactView>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ContactView {
+    pub uri: String,
+    /// Where the REGISTER came from (transport:ip:port).
+    pub source: String,
+    pub expires_in_secs: u64,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RoomView {
+    pub number: String,
+    pub name: String,
+    pub has_pin: bool,
+    pub max_participants: u32,
+    pub layout: String,
+    pub participants: Vec<ParticipantView>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ParticipantView {
+    pub id: u64,
+    pub display_name: String,
+    pub protocol: &'static str,
+    /// `inbound` (dialled the room) or `outbound` (dialled out by the gateway).
+    pub direction: &'static str,
+    /// `ringing`, `connected`, `on_hold`.
+    pub state: &'static str,
+    pub remote_uri: String,
+    pub call_id: String,
+    pub connected_secs: u64,
+    pub streams: Vec<StreamView>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StreamView {
+    pub kind: &'static str,
+    pub codec: String,
+    pub payload_type: u8,
+    pub local_port: u16,
+    pub remote: Option<String>,
+    pub direction: String,
+    pub packets_received: u64,
+    pub packets_lost: u64,
+    pub jitter_ms: f64,
+    pub bitrate_kbps: f64,
+    pub rtcp_packets_received: u64,
+}
+
+/// Read-only snapshots for the API.
+pub trait Views: Send + Sync + 'static {
+    fn registrations(&self) -> Vec<RegistrationView>;
+    fn rooms(&self) -> Vec<RoomView>;
+    fn room(&self, number: &str) -> Option<RoomView> {
+        self.rooms().into_iter().find(|r| r.number == number)
+    }
+}
+
+/// Whom to dial out to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DialTarget {
+    /// A registered terminal, by username.
+    Terminal(String),
+    /// Any SIP URI (`sip:user@host:port;transport=tcp`).
+    Uri(String),
+}
+
+/// Why a command failed; the HTTP layer maps these to status codes.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CommandError {
+    #[error("room {0} not found")]
+    NoSuchRoom(String),
+    #[error("participant {0} not found")]
+    NoSuchParticipant(u64),
+    #[error("terminal {0} is not registered")]
+    NotRegistered(String),
+    #[error("room {0} is full")]
+    RoomFull(String),
+    #[error("invalid target: {0}")]
+    InvalidTarget(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Actions the API asks of the daemon; answered on the oneshot.
+#[derive(Debug)]
+pub enum Command {
+    /// Start a call from the room to the target. Answers as soon as the
+    /// INVITE is sent, with the new participant (state `ringing`).
+    DialOut {
+        room: String,
+        target: DialTarget,
+        reply: oneshot::Sender<Result<ParticipantView, CommandError>>,
+    },
+    /// End a participant's call (BYE, or CANCEL while ringing).
+    HangUp {
+        room: String,
+        participant: u64,
+        reply: oneshot::Sender<Result<(), CommandError>>,
+    },
+}

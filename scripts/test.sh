@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Everything CI checks, in order; stops at the first failure.
+#   ./scripts/test.sh [extra cargo test args...]
+# Installs test dependencies first (Debian), so it runs on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+step() { printf '\n==> %s\n' "$*"; }
+
+step "dependencies"
+bash scripts/setup.sh test
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo build"
+# The e2e tests run target/debug/diemcau (or $DIEMCAU_BIN).
+cargo build --workspace
+
+step "cargo test"
+# diemcau-e2e is not a default member: --workspace includes it. Every
+# harness wait is bounded; the outer timeout is the last guard against a hung
+# peer eating CI's budget.
+timeout --kill-after=30s "${DIEMCAU_TEST_TIMEOUT:-20m}" cargo test --workspace -- "$@"

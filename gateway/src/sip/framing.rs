@@ -242,6 +242,21 @@ mod tests {
     }
 
     #[test]
+    fn bare_lf_line_ends_are_framed() {
+        let m = msg("lf", "body").replace("\r\n", "\n");
+        let mut f = StreamFramer::new(message::MAX_MESSAGE_SIZE);
+        f.push(m.as_bytes());
+        f.push(m.as_bytes());
+        assert_eq!(
+            drain(&mut f),
+            vec![
+                Frame::Message(m.clone().into_bytes()),
+                Frame::Message(m.into_bytes())
+            ]
+        );
+    }
+
+    #[test]
     fn missing_content_length_breaks_the_stream() {
         let m = msg("n", "").replace("Content-Length: 0\r\n", "");
         let mut f = StreamFramer::new(message::MAX_MESSAGE_SIZE);

@@ -314,8 +314,29 @@ pub fn tag_param(value: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// A name-addr or addr-spec with a URI in it (`scheme:...`).
+/// Whether double quotes in `s` are balanced (backslash escapes honoured).
+fn quotes_balanced(s: &str) -> bool {
+    let (mut in_quotes, mut escaped) = (false, false);
+    for c in s.chars() {
+        if escaped {
+            escaped = false;
+        } else if in_quotes && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            in_quotes = !in_quotes;
+        }
+    }
+    !in_quotes
+}
+
+/// One name-addr or addr-spec with a URI in it (`scheme:...`), as From and
+/// To must hold: balanced quotes, no list, no LWS in the URI. Unquoted
+/// display names are not checked for token characters: terminals send
+/// `Room (A) <sip:...>` and such calls must not fail.
 fn valid_addr(value: &str) -> bool {
+    if !quotes_balanced(value) || split_list(value).len() != 1 {
+        return false;
+    }
     let addr = &value[..addr_end(value)];
     let uri = match (addr.rfind('<'), addr.rfind('>')) {
         (Some(a), Some(b)) if a < b => &addr[a + 1..b],
@@ -929,7 +950,7 @@ fn encode_parts(start: String, headers: &rsip::Headers, body: &[u8]) -> Bytes {
 /// binary body lossily) and a Content-Length that matches the body.
 pub fn encode_request(req: &rsip::Request) -> Bytes {
     encode_parts(
-        format!("{} {} SIP/2.0", req.method, req.uri),
+        format!("{} {} SIP/2.0", req.method, uri_string(&req.uri)),
         &req.headers,
         &req.body,
     )
@@ -1121,6 +1142,10 @@ fn check_start_line(line: &str) -> Result<StartLine<'_>, LineError> {
     if !is_token(scheme) {
         return Err(LineError::bad("bad Request-URI"));
     }
+    // RFC 3261 §19.1.1: URI headers are not allowed in a Request-URI.
+    if uri.contains('?') {
+        return Err(LineError::bad("Request-URI with headers"));
+    }
     if !scheme.eq_ignore_ascii_case("sip") && !scheme.eq_ignore_ascii_case("sips") {
         return Err(LineError {
             code: 416,
@@ -1215,8 +1240,15 @@ pub fn parse(bytes: &[u8]) -> Result<rsip::SipMessage, SipError> {
     };
     validate_fields(&start, &fields)?;
 
+    let mut v6_host = None;
     let start_text = match &start {
-        StartLine::Request { method, uri } => format!("{method} {uri} SIP/2.0"),
+        StartLine::Request { method, uri } => match hide_ipv6_host(uri) {
+            Some((uri, ip)) => {
+                v6_host = Some(ip);
+                format!("{method} {uri} SIP/2.0")
+            }
+            None => format!("{method} {uri} SIP/2.0"),
+        },
         StartLine::Response { code, reason } => format!("SIP/2.0 {code} {reason}"),
     };
     let mut text = Vec::with_capacity(head.len() + body.len() + 32);
@@ -1233,6 +1265,12 @@ pub fn parse(bytes: &[u8]) -> Result<rsip::SipMessage, SipError> {
     }))
     .map_err(|_| SipError::Malformed("parser failure".into()))?;
     match (parsed, &start) {
+        (Ok(rsip::SipMessage::Request(mut r)), _) => {
+            if let Some(ip) = v6_host {
+                r.uri.host_with_port.host = rsip::Host::IpAddr(IpAddr::V6(ip));
+            }
+            Ok(rsip::SipMessage::Request(r))
+        }
         (Ok(msg), _) => Ok(msg),
         (Err(_), StartLine::Request { .. }) => {
             Err(SipError::Malformed("unsupported Request-URI".into()))
@@ -1241,6 +1279,48 @@ pub fn parse(bytes: &[u8]) -> Result<rsip::SipMessage, SipError> {
             Err(SipError::Malformed("unparseable response".into()))
         }
     }
+}
+
+/// Stands in for a bracketed IPv6 host while rsip reads a Request-URI.
+const V6_PLACEHOLDER: &str = "ipv6-host.invalid";
+
+/// rsip 0.4 splits a URI's host and port at the first colon, so it cannot
+/// read `sip:x@[2001:db8::1]:5060`. Returns the URI with the host replaced by
+/// a placeholder and the address, which `parse` puts back afterwards.
+fn hide_ipv6_host(uri: &str) -> Option<(String, std::net::Ipv6Addr)> {
+    let colon = uri.find(':')?;
+    let start = match uri.find('@') {
+        Some(at) if at > colon => at + 1,
+        _ => colon + 1,
+    };
+    let inner = uri.get(start..)?.strip_prefix('[')?;
+    let (addr, tail) = inner.split_once(']')?;
+    let ip = addr.parse().ok()?;
+    Some((format!("{}{V6_PLACEHOLDER}{tail}", uri.get(..start)?), ip))
+}
+
+/// A URI as written on the wire. rsip's Display drops the brackets of an
+/// IPv6 host (`sip:x@2001:db8::1:5060` is unreadable), so those are added.
+pub fn uri_string(uri: &rsip::Uri) -> String {
+    let rsip::Host::IpAddr(IpAddr::V6(ip)) = &uri.host_with_port.host else {
+        return uri.to_string();
+    };
+    let mut out = match &uri.scheme {
+        Some(rsip::Scheme::Other(s)) => format!("{s}://"),
+        Some(s) => format!("{s}:"),
+        None => String::new(),
+    };
+    if let Some(auth) = &uri.auth {
+        out.push_str(&format!("{auth}@"));
+    }
+    out.push_str(&format!("[{ip}]"));
+    if let Some(port) = &uri.host_with_port.port {
+        out.push_str(&format!(":{port}"));
+    }
+    for p in &uri.params {
+        out.push_str(&p.to_string());
+    }
+    out
 }
 
 /// Canonical spelling of a header name: the common names and the compact
@@ -1322,8 +1402,9 @@ fn validate_fields(start: &StartLine<'_>, fields: &[(String, String)]) -> Result
         }
     }
     for (_, v) in fields.iter().filter(|f| f.0 == "Max-Forwards") {
-        let digits = !v.is_empty() && v.len() <= 3 && v.bytes().all(|b| b.is_ascii_digit());
-        match v.parse::<u16>() {
+        // Leading zeros are allowed (RFC 4475 §3.1.1.1 sends 0068).
+        let digits = !v.is_empty() && v.len() <= 10 && v.bytes().all(|b| b.is_ascii_digit());
+        match v.parse::<u64>() {
             Ok(n) if digits && n <= 255 => {}
             _ => return Err(mal("bad Max-Forwards".into())),
         }
@@ -1349,15 +1430,13 @@ pub fn bad_request_for(raw: &[u8], reason: &str) -> Option<Vec<u8>> {
     if !is_token(method) || method.starts_with("SIP/") || method == "ACK" || !first.contains(' ') {
         return None;
     }
-    let (code, phrase) = match check_start_line(first) {
+    let (mut code, mut phrase) = match check_start_line(first) {
         Err(e) if e.code != 400 => (e.code, reason_phrase(e.code).to_string()),
         _ => (400, sanitize_line(reason, MAX_REASON_LEN)),
     };
-    let phrase = if phrase.is_empty() {
-        reason_phrase(code).to_string()
-    } else {
-        phrase
-    };
+    if phrase.is_empty() {
+        phrase = reason_phrase(code).to_string();
+    }
 
     let mut vias = Vec::new();
     let (mut from, mut to, mut call_id, mut cseq) = (None, None, None, None);
@@ -1385,6 +1464,13 @@ pub fn bad_request_for(raw: &[u8], reason: &str) -> Option<Vec<u8>> {
     }
     if vias.is_empty() {
         return None;
+    }
+    // An unknown method is only "not implemented" when the request is
+    // otherwise consistent (RFC 4475 §3.1.2.16).
+    let cseq_method = cseq.as_deref().and_then(|c| c.split_whitespace().nth(1));
+    if code == 501 && cseq_method != Some(method) {
+        code = 400;
+        phrase = "CSeq method does not match the request".to_string();
     }
     let mut out = format!("SIP/2.0 {code} {phrase}\r\n");
     for v in vias.iter().take(MAX_COPIED_VIAS) {
@@ -1533,6 +1619,77 @@ mod tests {
     }
 
     #[test]
+    fn accepts_a_tortuous_invite() {
+        // In the spirit of RFC 4475 §3.1.1.1: odd case, LWS everywhere,
+        // folded values, escaped quotes, leading zeros.
+        let body = "v=0\r\no=- 1 1 IN IP4 192.0.2.2\r\ns=-\r\nc=IN IP4 192.0.2.2\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+        let text = format!(
+            "INVITE sip:room7@gw.example.com;unknownparam SIP/2.0\r\n\
+             TO :\r\n sip:room7@gw.example.com ;   tag    = 8321234356\r\n\
+             from   : \"Nguyen \\\\\\\"Le\\\"\"       <sip:nguyen@example.com>\r\n  ;\r\n  tag = 8a0sd\r\n\
+             MaX-fOrWaRdS: 0068\r\n\
+             Call-ID: tortuous.x7y@192.0.2.2\r\n\
+             Content-Length   : {}\r\n\
+             cseq: 0009\r\n  INVITE\r\n\
+             Via  : SIP  /   2.0\r\n /UDP\r\n    192.0.2.2;branch=z9hG4bKtort\r\n\
+             s :\r\n\
+             Route:\r\n <sip:edge.example.com;lr;unknownwith=value;unknown-no-value>\r\n\
+             v:  SIP  / 2.0  / TCP     edge.example.com   ;\r\n  branch  =   z9hG4bKe1  ,\r\n SIP  /    2.0   / UDP  10.9.8.7   ; branch=\r\n z9hG4bKe0\r\n\
+             m:\"Quoted \\\"\\\"\" <sip:nguyen@192.0.2.2> ; newparam =\r\n      newvalue ;\r\n  secondparam ; q = 0.33\r\n\
+             Content-Type: application/sdp\r\n\r\n{body}",
+            body.len()
+        );
+        let r = req(&text);
+        assert_eq!(r.body, body.as_bytes());
+        assert_eq!(cseq(&r).unwrap(), (9, Method::Invite));
+        assert_eq!(from_tag(&r).as_deref(), Some("8a0sd"));
+        assert_eq!(to_tag(&r).as_deref(), Some("8321234356"));
+        let v: Vec<ViaInfo> = vias(&r)
+            .iter()
+            .map(|v| ViaInfo::parse(v).unwrap())
+            .collect();
+        assert_eq!(v.len(), 3);
+        assert_eq!(
+            (v[0].host.as_str(), v[0].branch.as_deref()),
+            ("192.0.2.2", Some("z9hG4bKtort"))
+        );
+        assert_eq!(
+            (v[1].transport.as_str(), v[1].host.as_str()),
+            ("TCP", "edge.example.com")
+        );
+        assert_eq!(v[2].branch.as_deref(), Some("z9hG4bKe0"));
+        assert_eq!(header(&r, "Subject"), Some(""));
+        assert!(header(&r, "Contact").unwrap().ends_with("q = 0.33"));
+    }
+
+    #[test]
+    fn ipv6_request_uris_survive_rsip() {
+        let text = invite_text().replace(
+            "INVITE sip:1000@gw.example.com",
+            "INVITE sip:1000@[2001:db8::10]:5070;transport=tcp",
+        );
+        let r = req(&text);
+        assert_eq!(
+            r.uri.host_with_port.host,
+            rsip::Host::IpAddr("2001:db8::10".parse().unwrap())
+        );
+        assert_eq!(
+            uri_string(&r.uri),
+            "sip:1000@[2001:db8::10]:5070;transport=TCP"
+        );
+        let wire = encode_request(&r);
+        assert!(wire.starts_with(b"INVITE sip:1000@[2001:db8::10]:5070;transport=TCP SIP/2.0\r\n"));
+        assert!(parse(&wire).is_ok());
+        let bare = invite_text().replace("INVITE sip:1000@gw.example.com", "INVITE sip:[::1]");
+        assert_eq!(uri_string(&req(&bare).uri), "sip:[::1]");
+        let broken = invite_text().replace(
+            "INVITE sip:1000@gw.example.com",
+            "INVITE sip:1000@[2001:db8::zz]",
+        );
+        assert!(parse(broken.as_bytes()).is_err());
+    }
+
+    #[test]
     fn accepts_unusual_responses() {
         let base = "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
         for start in [
@@ -1570,6 +1727,10 @@ mod tests {
             "{resp}"
         );
         assert!(resp.contains("CSeq: 1 FOO\r\n"), "{resp}");
+        // Unknown method whose CSeq disagrees: a plain 400.
+        let mismatch = invite_text().replace("INVITE sip:", "FOO sip:");
+        let resp = bad_request_for(mismatch.as_bytes(), "x").unwrap();
+        assert!(resp.starts_with(b"SIP/2.0 400 CSeq method does not match"));
         // Methods are case-sensitive: "invite" is an unknown extension.
         let lower = invite_text().replacen("INVITE sip:", "invite sip:", 1);
         assert!(err(lower.as_bytes()).contains("not implemented"));

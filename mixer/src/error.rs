@@ -1,5 +1,7 @@
 //! The mixer crate's one error type.
 
+use std::net::SocketAddr;
+
 #[derive(Debug, thiserror::Error)]
 pub enum MixerError {
     #[error("no free RTP port pair in {min}-{max}")]
@@ -8,4 +10,19 @@ pub enum MixerError {
     Io(#[from] std::io::Error),
     #[error("participant {0} not in room")]
     NoSuchParticipant(u64),
+    #[error("cannot bind media port {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("participant {0} is already in the room")]
+    ParticipantExists(u64),
+    #[error("no remote media address known yet")]
+    NoRemote,
+    #[error("stream direction {0} does not allow sending RTP")]
+    NotSending(&'static str),
+    #[error("media stream is closed")]
+    Closed,
+    #[error("media streams need a tokio runtime")]
+    NoRuntime,
 }

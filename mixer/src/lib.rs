@@ -4,6 +4,11 @@
 
 pub mod error;
 pub mod metrics;
+pub mod ports;
+pub mod spec;
+pub mod stats;
 
 pub use error::MixerError;
 pub use metrics::MediaMetrics;
+pub use ports::{PortAllocator, PortPair};
+pub use spec::{Direction, MediaKind, StreamSpec};

@@ -1,1 +1,28 @@
-//! placeholder
+//! diemcau-e2e: end-to-end tests of the `diemcau` daemon against real peers.
+//!
+//! - [`Daemon`] starts the built binary on free loopback ports with a
+//!   generated config and offers HTTP, metrics and admin-API helpers.
+//! - [`Baresip`] is a real SIP terminal (audio + video) driven over ctrl_tcp.
+//! - [`Sipp`] runs the scripted scenarios in `tests/scenarios`.
+//! - [`Tshark`] captures on loopback and judges packets with Wireshark's
+//!   dissectors.
+//!
+//! Every peer runs in its own temp dir; when a test fails the dirs are kept
+//! and the log tails printed. `DIEMCAU_BIN` picks the daemon binary
+//! (default `target/debug/diemcau`), `DIEMCAU_E2E_KEEP=1` keeps all dirs.
+
+pub mod baresip;
+pub mod daemon;
+pub mod http;
+pub mod ports;
+pub mod prom;
+pub mod sipp;
+pub mod tshark;
+pub mod util;
+
+pub use baresip::{Account, Baresip, BaresipOptions};
+pub use daemon::{Daemon, DaemonOptions, Room, Terminal, DEMO_TOKEN};
+pub use http::HttpResponse;
+pub use sipp::{Sipp, SippResult};
+pub use tshark::Tshark;
+pub use util::{wait_for, wait_until};

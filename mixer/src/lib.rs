@@ -1,14 +1,22 @@
 //! diemcau media engine. Today: RTP/RTCP endpoints per negotiated stream
 //! (symmetric RTP, RFC 3550 statistics) grouped in a room. The GStreamer
-//! mixing pipeline (continuous presence, mix-minus) builds on this.
+//! mixing pipeline (continuous presence, mix-minus) builds on this: it
+//! attaches a [`MediaSink`] to each stream and sends through
+//! [`MediaStream::send_rtp`].
 
 pub mod error;
+pub mod latch;
 pub mod metrics;
+pub mod packet;
 pub mod ports;
+pub mod room;
 pub mod spec;
 pub mod stats;
+pub mod stream;
 
 pub use error::MixerError;
-pub use metrics::MediaMetrics;
+pub use metrics::{DropReason, MediaMetrics};
 pub use ports::{PortAllocator, PortPair};
+pub use room::{MediaRoom, ParticipantId, RoomEvent};
 pub use spec::{Direction, MediaKind, StreamSpec};
+pub use stream::{MediaSink, MediaStream, ReceivedRtcp, ReceivedRtp, StreamStats};

@@ -41,7 +41,8 @@ impl PortAllocator {
         let low = min.max(2);
         let first = low.saturating_add(low % 2);
         let pairs = if first < max && first & 1 == 0 {
-            (usize::from(max - first) + 1) / 2
+            // Ports first..=max, two per pair (first >= 2: no overflow).
+            usize::from(max - first + 1) / 2
         } else {
             0
         };
@@ -192,12 +193,6 @@ pub(crate) struct PortLease {
     pool: Arc<Pool>,
     index: usize,
     rtp_port: u16,
-}
-
-impl PortLease {
-    pub(crate) fn rtp_port(&self) -> u16 {
-        self.rtp_port
-    }
 }
 
 impl std::fmt::Debug for PortLease {

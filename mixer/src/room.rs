@@ -1,0 +1,335 @@
+//! A conference room's media: each participant's streams, and the watchdog
+//! that reports participants whose media stopped.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::ports::{PortAllocator, PortPair};
+use crate::spec::StreamSpec;
+use crate::stream::{MediaStream, StreamStats};
+use crate::{MediaMetrics, MixerError};
+
+pub type ParticipantId = u64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomEvent {
+    /// No RTP and no RTCP on any stream of the participant for the media
+    /// timeout, while it was expected to send on at least one of them. A
+    /// camera that stops alone does not count; a participant whose streams
+    /// are all on hold or inactive is not timed out. The gateway ends the
+    /// call.
+    MediaTimeout { participant: ParticipantId },
+}
+
+const EVENT_QUEUE: usize = 64;
+
+/// Decides when a participant's media is dead, sans-IO.
+#[derive(Debug, Clone)]
+struct Watchdog {
+    /// Start of the current expectation: join, or resume from hold.
+    since: Instant,
+    expecting: bool,
+    /// The silence already reported (its start), so it is reported once.
+    reported: Option<Instant>,
+}
+
+impl Watchdog {
+    fn new(now: Instant, expecting: bool) -> Self {
+        Self {
+            since: now,
+            expecting,
+            reported: None,
+        }
+    }
+
+    /// `expecting`: the peer should send on some stream now.
+    /// `last_activity`: last RTP/RTCP on any stream. True: report now.
+    fn check(
+        &mut self,
+        now: Instant,
+        expecting: bool,
+        last_activity: Option<Instant>,
+        timeout: Duration,
+    ) -> bool {
+        if !expecting {
+            self.expecting = false;
+            return false;
+        }
+        if !self.expecting {
+            // Resumed from hold: a fresh chance to send.
+            self.expecting = true;
+            self.since = now;
+        }
+        let silent_since = last_activity.map_or(self.since, |a| a.max(self.since));
+        if now.saturating_duration_since(silent_since) < timeout
+            || self.reported == Some(silent_since)
+        {
+            return false;
+        }
+        self.reported = Some(silent_since);
+        true
+    }
+
+    /// The report could not be delivered; try again at the next check.
+    fn unreport(&mut self) {
+        self.reported = None;
+    }
+}
+
+struct Participant {
+    display_name: String,
+    streams: Vec<Arc<MediaStream>>,
+    watchdog: Watchdog,
+}
+
+impl Participant {
+    fn expecting(&self) -> bool {
+        self.streams.iter().any(|s| s.direction().peer_sends())
+    }
+
+    fn last_activity(&self) -> Option<Instant> {
+        self.streams.iter().filter_map(|s| s.last_activity()).max()
+    }
+
+    fn close(&self) {
+        for s in &self.streams {
+            s.close();
+        }
+    }
+}
+
+struct Inner {
+    name: String,
+    ports: Arc<PortAllocator>,
+    metrics: MediaMetrics,
+    media_timeout: Duration,
+    participants: Mutex<BTreeMap<ParticipantId, Participant>>,
+    events: mpsc::Sender<RoomEvent>,
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<ParticipantId, Participant>> {
+        self.participants.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn check_timeouts(&self, now: Instant) {
+        let mut parts = self.lock();
+        for (id, p) in parts.iter_mut() {
+            let (expecting, last) = (p.expecting(), p.last_activity());
+            if !p.watchdog.check(now, expecting, last, self.media_timeout) {
+                continue;
+            }
+            let ev = RoomEvent::MediaTimeout { participant: *id };
+            match self.events.try_send(ev) {
+                Ok(()) => tracing::warn!(
+                    room = %self.name,
+                    participant = id,
+                    name = %p.display_name,
+                    timeout = ?self.media_timeout,
+                    "no media from participant"
+                ),
+                Err(mpsc::error::TrySendError::Full(_)) => p.watchdog.unreport(),
+                // Nobody listens any more: the room is going away.
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+    }
+}
+
+/// One conference room's media.
+pub struct MediaRoom {
+    inner: Arc<Inner>,
+    /// Dropping the sender stops the watchdog task; it is started with the
+    /// first participant (which guarantees a runtime).
+    watchdog_stop: Mutex<Option<oneshot::Sender<()>>>,
+}
+
+impl MediaRoom {
+    pub fn new(
+        name: impl Into<String>,
+        ports: Arc<PortAllocator>,
+        metrics: MediaMetrics,
+        media_timeout: Duration,
+    ) -> (Self, mpsc::Receiver<RoomEvent>) {
+        let (events, rx) = mpsc::channel(EVENT_QUEUE);
+        let room = Self {
+            inner: Arc::new(Inner {
+                name: name.into(),
+                ports,
+                metrics,
+                media_timeout,
+                participants: Mutex::new(BTreeMap::new()),
+                events,
+            }),
+            watchdog_stop: Mutex::new(None),
+        };
+        (room, rx)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// Reserve ports for a participant's streams before the SDP answer is
+    /// written (the answer needs the local ports). Dropping the pairs
+    /// returns them.
+    pub fn reserve(&self, count: usize) -> Result<Vec<PortPair>, MixerError> {
+        (0..count).map(|_| self.inner.ports.allocate()).collect()
+    }
+
+    /// Start the participant's streams on reserved ports. The media timeout
+    /// clock starts now.
+    pub async fn add_participant(
+        &self,
+        id: ParticipantId,
+        display_name: &str,
+        streams: Vec<(PortPair, StreamSpec)>,
+    ) -> Result<(), MixerError> {
+        if self.inner.lock().contains_key(&id) {
+            return Err(MixerError::ParticipantExists(id));
+        }
+        let started = streams
+            .into_iter()
+            .map(|(ports, spec)| {
+                MediaStream::start(ports, spec, self.inner.metrics.clone()).map(Arc::new)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let ports: Vec<u16> = started.iter().map(|s| s.local_rtp_port()).collect();
+        let participant = Participant {
+            display_name: display_name.to_owned(),
+            watchdog: Watchdog::new(
+                Instant::now(),
+                started.iter().any(|s| s.direction().peer_sends()),
+            ),
+            streams: started,
+        };
+        {
+            let mut parts = self.inner.lock();
+            if parts.contains_key(&id) {
+                // Raced with another add of the same id; ours are closed on drop.
+                return Err(MixerError::ParticipantExists(id));
+            }
+            parts.insert(id, participant);
+        }
+        self.ensure_watchdog();
+        tracing::info!(room = %self.inner.name, participant = id, name = display_name, ?ports, "media started");
+        Ok(())
+    }
+
+    /// Re-INVITE/UPDATE: new remote addresses, directions (hold/resume),
+    /// codecs; streams keep their ports. `specs` are matched to the streams
+    /// by position (the order given to `add_participant`); specs beyond the
+    /// participant's streams have no ports and are ignored.
+    pub fn update_participant(
+        &self,
+        id: ParticipantId,
+        specs: Vec<StreamSpec>,
+    ) -> Result<(), MixerError> {
+        let parts = self.inner.lock();
+        let p = parts.get(&id).ok_or(MixerError::NoSuchParticipant(id))?;
+        if specs.len() > p.streams.len() {
+            tracing::warn!(
+                room = %self.inner.name,
+                participant = id,
+                streams = p.streams.len(),
+                specs = specs.len(),
+                "more negotiated streams than started ones; extra ones ignored"
+            );
+        }
+        for (stream, spec) in p.streams.iter().zip(specs) {
+            stream.update(spec);
+        }
+        Ok(())
+    }
+
+    /// Stop the participant's streams and free their ports.
+    pub fn remove_participant(&self, id: ParticipantId) -> Result<(), MixerError> {
+        let p = self
+            .inner
+            .lock()
+            .remove(&id)
+            .ok_or(MixerError::NoSuchParticipant(id))?;
+        p.close();
+        tracing::info!(room = %self.inner.name, participant = id, name = %p.display_name, "media stopped");
+        Ok(())
+    }
+
+    /// Statistics of the participant's streams, in `add_participant` order;
+    /// empty for an unknown participant.
+    pub fn participant_stats(&self, id: ParticipantId) -> Vec<StreamStats> {
+        self.inner
+            .lock()
+            .get(&id)
+            .map(|p| p.streams.iter().map(|s| s.stats()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Participants, in id order.
+    pub fn participants(&self) -> Vec<ParticipantId> {
+        self.inner.lock().keys().copied().collect()
+    }
+
+    pub fn display_name(&self, id: ParticipantId) -> Option<String> {
+        self.inner.lock().get(&id).map(|p| p.display_name.clone())
+    }
+
+    /// The participant's streams, for the mixer to attach sinks and send.
+    /// They stop when the participant is removed even if still referenced.
+    pub fn streams(&self, id: ParticipantId) -> Vec<Arc<MediaStream>> {
+        self.inner
+            .lock()
+            .get(&id)
+            .map(|p| p.streams.clone())
+            .unwrap_or_default()
+    }
+
+    fn ensure_watchdog(&self) {
+        let mut stop = self.watchdog_stop.lock().unwrap_or_else(|p| p.into_inner());
+        if stop.is_some() {
+            return;
+        }
+        let (tx, rx) = oneshot::channel();
+        *stop = Some(tx);
+        let period =
+            (self.inner.media_timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        tokio::spawn(watchdog(Arc::downgrade(&self.inner), period, rx));
+    }
+}
+
+impl Drop for MediaRoom {
+    fn drop(&mut self) {
+        for p in self.inner.lock().values() {
+            p.close();
+        }
+    }
+}
+
+impl std::fmt::Debug for MediaRoom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaRoom")
+            .field("name", &self.inner.name)
+            .field("participants", &self.participants())
+            .finish()
+    }
+}
+
+/// Periodic media check; ends with the room.
+async fn watchdog(room: Weak<Inner>, period: Duration, mut stop: oneshot::Receiver<()>) {
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = tick.tick() => {
+                let Some(room) = room.upgrade() else { return };
+                room.check_timeouts(Instant::now());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -188,6 +188,7 @@ impl MediaRoom {
         display_name: &str,
         streams: Vec<(PortPair, StreamSpec)>,
     ) -> Result<(), MixerError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| MixerError::NoRuntime)?;
         if self.inner.lock().contains_key(&id) {
             return Err(MixerError::ParticipantExists(id));
         }
@@ -214,7 +215,7 @@ impl MediaRoom {
             }
             parts.insert(id, participant);
         }
-        self.ensure_watchdog();
+        self.ensure_watchdog(&runtime);
         tracing::info!(room = %self.inner.name, participant = id, name = display_name, ?ports, "media started");
         Ok(())
     }
@@ -286,7 +287,7 @@ impl MediaRoom {
             .unwrap_or_default()
     }
 
-    fn ensure_watchdog(&self) {
+    fn ensure_watchdog(&self, runtime: &tokio::runtime::Handle) {
         let mut stop = self.watchdog_stop.lock().unwrap_or_else(|p| p.into_inner());
         if stop.is_some() {
             return;
@@ -295,7 +296,7 @@ impl MediaRoom {
         *stop = Some(tx);
         let period =
             (self.inner.media_timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
-        tokio::spawn(watchdog(Arc::downgrade(&self.inner), period, rx));
+        runtime.spawn(watchdog(Arc::downgrade(&self.inner), period, rx));
     }
 }
 

@@ -290,7 +290,6 @@ impl MediaStream {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| MixerError::NoRuntime)?;
         let (local_rtp_port, local_rtcp_port) = (ports.rtp_port(), ports.rtcp_port());
         let (rtp, rtcp, lease) = ports.into_parts();
-        let _ctx = runtime.enter();
         let io = Arc::new(Io {
             rtp_tx: rtp.try_clone()?,
             rtcp_tx: rtcp.try_clone()?,

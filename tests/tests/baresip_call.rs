@@ -1,0 +1,141 @@
+//! Real terminals (baresip with a sine tone and a test picture) in a room,
+//! and a look at the SIP on the wire through Wireshark's dissectors.
+
+use std::time::Duration;
+
+use diemcau_e2e::{wait_until, Account, Baresip, BaresipOptions, Daemon, DaemonOptions, Tshark};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn participant_count(d: &Daemon) -> usize {
+    d.api_get("/rooms/1000").json()["participants"]
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+#[test]
+fn two_terminals_join_the_room_and_leave() {
+    let d = Daemon::start(DaemonOptions::default());
+    let mut a = Baresip::start(
+        &Account::new("101", "demo101", d.sip_addr()).line(),
+        BaresipOptions::default(),
+    );
+    let mut b = Baresip::start(
+        &Account::new("102", "demo102", d.sip_addr()).line(),
+        BaresipOptions::audio_only(),
+    );
+    a.wait_registered(WAIT).expect("101 registers");
+    b.wait_registered(WAIT).expect("102 registers");
+
+    a.dial(&d.sip_uri("1000"));
+    b.dial(&d.sip_uri("1000"));
+    for (name, t) in [("101", &a), ("102", &b)] {
+        assert!(
+            t.wait_for_event("CALL_ESTABLISHED", WAIT).is_some(),
+            "{name} not in the call; events {:?}",
+            t.events()
+        );
+    }
+    assert!(
+        wait_until(WAIT, || participant_count(&d) == 2),
+        "room does not list both"
+    );
+    assert_eq!(d.metric("diemcau_calls", &[("room", "1000")]), Some(2.0));
+
+    a.hangup();
+    assert!(
+        wait_until(WAIT, || participant_count(&d) == 1),
+        "101 still listed"
+    );
+    b.hangup();
+    assert!(
+        wait_until(WAIT, || participant_count(&d) == 0),
+        "102 still listed"
+    );
+    assert_eq!(
+        d.metric("diemcau_calls", &[("room", "1000")])
+            .unwrap_or(0.0),
+        0.0
+    );
+}
+
+#[test]
+fn gateway_ends_calls_with_bye_that_baresip_accepts() {
+    let d = Daemon::start(DaemonOptions::default());
+    let mut t = Baresip::start(
+        &Account::new("103", "demo103", d.sip_addr())
+            .regint(0)
+            .line(),
+        BaresipOptions::audio_only(),
+    );
+    t.dial(&d.sip_uri("1000"));
+    assert!(
+        t.wait_for_event("CALL_ESTABLISHED", WAIT).is_some(),
+        "{:?}",
+        t.events()
+    );
+    let room = d.api_get("/rooms/1000").json();
+    let id = room["participants"][0]["id"]
+        .as_u64()
+        .expect("participant id");
+    let r = d.api_delete(&format!("/rooms/1000/participants/{id}"));
+    assert!(
+        r.status == 200 || r.status == 204,
+        "{} {}",
+        r.status,
+        r.body
+    );
+    assert!(
+        t.wait_for_event("CALL_CLOSED", WAIT).is_some(),
+        "no BYE reached baresip"
+    );
+}
+
+#[test]
+fn sip_on_the_wire_is_well_formed() {
+    let d = Daemon::start(DaemonOptions::default());
+    let mut cap = Tshark::start(&[d.ports().sip]);
+    {
+        let mut t = Baresip::start(
+            &Account::new("101", "demo101", d.sip_addr()).line(),
+            BaresipOptions::default(),
+        );
+        t.wait_registered(WAIT).expect("registers");
+        t.dial(&d.sip_uri("1000"));
+        assert!(
+            t.wait_for_event("CALL_ESTABLISHED", WAIT).is_some(),
+            "{:?}",
+            t.events()
+        );
+        std::thread::sleep(Duration::from_secs(1));
+        t.hangup();
+        assert!(t.wait_for_event("CALL_CLOSED", WAIT).is_some());
+    }
+    let malformed = cap.malformed();
+    assert!(malformed.is_empty(), "malformed packets: {malformed:#?}");
+
+    // What the gateway sent, as Wireshark read it.
+    let filter = format!("sip.Status-Code && udp.srcport == {}", d.ports().sip);
+    let codes: Vec<String> = cap
+        .fields(&filter, &["sip.Status-Code", "sip.CSeq.method"])
+        .into_iter()
+        .map(|row| row.join(" "))
+        .collect();
+    for want in ["401 REGISTER", "200 REGISTER", "200 INVITE", "200 BYE"] {
+        assert!(
+            codes.iter().any(|c| c == want),
+            "no {want} from the gateway in {codes:?}"
+        );
+    }
+    // The answer's SDP parsed: a media line with a real port.
+    let sdp = cap.fields(
+        &format!("sdp && udp.srcport == {}", d.ports().sip),
+        &["sdp.media.port"],
+    );
+    assert!(
+        sdp.iter()
+            .flatten()
+            .any(|p| p.split(',').any(|p| p.parse::<u16>().is_ok_and(|p| p > 0))),
+        "no SDP media port from the gateway: {sdp:?}"
+    );
+}

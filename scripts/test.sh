@@ -25,4 +25,4 @@ step "cargo test"
 # diemcau-e2e is not a default member: --workspace includes it. Every
 # harness wait is bounded; the outer timeout is the last guard against a hung
 # peer eating CI's budget.
-timeout --kill-after=30s "${DIEMCAU_TEST_TIMEOUT:-20m}" cargo test --workspace -- "$@"
+timeout --kill-after=30s "${DIEMCAU_TEST_TIMEOUT:-20m}" cargo test --workspace --no-fail-fast -- "$@"

@@ -306,6 +306,8 @@ impl Default for Capabilities {
                 H264Profile::Baseline,
                 H264Profile::Main,
                 H264Profile::High,
+                // High without B-frames: what a real-time x264 produces.
+                H264Profile::ConstrainedHigh,
             ],
             h264_packetization_modes: vec![1, 0],
             h264_max_fs: None,

@@ -11,6 +11,21 @@
 //! accepted ([`NegotiatedStream`]: codec, payload types, addresses,
 //! direction, the peer's receive limits) or rejected, and builds our SDP
 //! answer with the local ports once they are known.
+//!
+//! Rules that real terminals made necessary:
+//! - Polycom lists Siren/G.722.1/G.728/G.729 before G.722 and G.711: unknown
+//!   payload types are skipped, never fatal. Static types (0, 8, 9, 34) need
+//!   no rtpmap; names compare case-insensitively; G.722 runs an 8 kHz RTP
+//!   clock even when written `G722/16000`.
+//! - H.264 payload types in packetization mode 0 and 1 are separate offers;
+//!   the first we support wins and keeps its mode (mode-0-only endpoints
+//!   show black video otherwise). The profile is answered as offered, the
+//!   level is the lower of both (42800d stays at CIF), and for HD we
+//!   announce max-fs/max-mbps (Polycom DMA wants max-fs).
+//! - RTP/AVP is answered in RTP/AVP and RTP/AVPF in RTP/AVPF; rtcp-fb only
+//!   counts in AVPF (baresip writes it in AVP too).
+//! - Content video (`a=content:slides`), BFCP, FECC (H.224) get port 0.
+//! - `c=0.0.0.0` is the RFC 2543 hold: the peer wants nothing sent to it.
 
 mod answer;
 mod offer;

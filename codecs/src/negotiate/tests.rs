@@ -1,5 +1,5 @@
-//! Offer/answer against what real terminals send (see
-//! /work/shared/INTEROP.md for the traps these cases stand for).
+//! Offer/answer against what real terminals send: each case stands for an
+//! interop trap of room systems (Polycom, Cisco, Yealink, baresip...).
 
 use std::net::{IpAddr, SocketAddr};
 

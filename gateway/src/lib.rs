@@ -12,5 +12,6 @@ pub mod error;
 pub mod http;
 pub mod metrics;
 pub mod sip;
+pub mod systemd;
 
 pub use error::GatewayError;

@@ -1,0 +1,240 @@
+//! `/api/v1` handlers: views are read straight from [`Views`]; actions go to
+//! the daemon as [`Command`]s and wait (bounded) for its answer.
+//!
+//! [`Views`]: crate::control::Views
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use tokio::sync::oneshot;
+
+use super::error::{ApiError, ApiJson, ApiPath};
+use super::Shared;
+use crate::control::{
+    Command, CommandError, DialTarget, ParticipantView, RegistrationView, RoomView,
+};
+
+pub(super) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/registrations", get(registrations))
+        .route("/rooms", get(rooms))
+        .route("/rooms/{number}", get(room))
+        .route("/rooms/{number}/participants", get(participants))
+        .route("/rooms/{number}/participants/{id}", get(participant))
+        .route("/rooms/{number}/participants/{id}", delete(hang_up))
+        .route("/rooms/{number}/dial", post(dial))
+}
+
+async fn registrations(State(s): State<Arc<Shared>>) -> Json<Vec<RegistrationView>> {
+    Json(s.http.views.registrations())
+}
+
+async fn rooms(State(s): State<Arc<Shared>>) -> Json<Vec<RoomView>> {
+    Json(s.http.views.rooms())
+}
+
+async fn room(
+    State(s): State<Arc<Shared>>,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<RoomView>, ApiError> {
+    find_room(&s, number).map(Json)
+}
+
+async fn participants(
+    State(s): State<Arc<Shared>>,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<Vec<ParticipantView>>, ApiError> {
+    Ok(Json(find_room(&s, number)?.participants))
+}
+
+async fn participant(
+    State(s): State<Arc<Shared>>,
+    ApiPath((number, id)): ApiPath<(String, String)>,
+) -> Result<Json<ParticipantView>, ApiError> {
+    let id = participant_id(&id)?;
+    find_room(&s, number)?
+        .participants
+        .into_iter()
+        .find(|p| p.id == id)
+        .map(Json)
+        .ok_or_else(|| CommandError::NoSuchParticipant(id).into())
+}
+
+/// Body of `POST /rooms/{number}/dial`: exactly one of the two fields.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DialRequest {
+    terminal: Option<String>,
+    uri: Option<String>,
+}
+
+impl DialRequest {
+    fn into_target(self) -> Result<DialTarget, ApiError> {
+        let nonblank = |field: &str, v: String| {
+            if v.trim().is_empty() {
+                Err(ApiError::bad_request(format!("\"{field}\" is empty")))
+            } else {
+                Ok(v)
+            }
+        };
+        match (self.terminal, self.uri) {
+            (Some(t), None) => Ok(DialTarget::Terminal(nonblank("terminal", t)?)),
+            (None, Some(u)) => Ok(DialTarget::Uri(nonblank("uri", u)?)),
+            (Some(_), Some(_)) => Err(ApiError::bad_request(
+                "give either \"terminal\" or \"uri\", not both",
+            )),
+            (None, None) => Err(ApiError::bad_request(
+                "give the callee as {\"terminal\": \"<username>\"} or {\"uri\": \"sip:…\"}",
+            )),
+        }
+    }
+}
+
+/// Starts a call from the room; 201 with the new (ringing) participant and
+/// its URL. Failures the daemon reports map to 4xx/5xx by [`CommandError`].
+async fn dial(
+    State(s): State<Arc<Shared>>,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(req): ApiJson<DialRequest>,
+) -> Result<Response, ApiError> {
+    let target = req.into_target()?;
+    let room = number.clone();
+    let p = ask(&s, |reply| Command::DialOut {
+        room,
+        target,
+        reply,
+    })
+    .await?;
+    let location = format!(
+        "/api/v1/rooms/{}/participants/{}",
+        percent_encode_segment(&number),
+        p.id
+    );
+    let mut res = (StatusCode::CREATED, Json(p)).into_response();
+    // Always valid: percent-encoding leaves only visible ASCII.
+    if let Ok(v) = HeaderValue::try_from(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+async fn hang_up(
+    State(s): State<Arc<Shared>>,
+    ApiPath((number, id)): ApiPath<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let participant = participant_id(&id)?;
+    ask(&s, |reply| Command::HangUp {
+        room: number,
+        participant,
+        reply,
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn find_room(s: &Shared, number: String) -> Result<RoomView, ApiError> {
+    s.http
+        .views
+        .room(&number)
+        .ok_or_else(|| CommandError::NoSuchRoom(number).into())
+}
+
+fn participant_id(raw: &str) -> Result<u64, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::bad_request(format!("participant id {raw:?} is not a number")))
+}
+
+/// Sends a command and waits for the daemon's answer. On timeout the command
+/// may still be carried out later (the daemon then finds the reply channel
+/// closed), so the message says so rather than claiming failure.
+async fn ask<T>(
+    s: &Shared,
+    make: impl FnOnce(oneshot::Sender<Result<T, CommandError>>) -> Command,
+) -> Result<T, ApiError> {
+    let (reply, answer) = oneshot::channel();
+    let exchange = async {
+        s.http.commands.send(make(reply)).await.map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the daemon is shutting down",
+            )
+        })?;
+        answer
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the daemon dropped the request without an answer",
+                )
+            })?
+            .map_err(ApiError::from)
+    };
+    tokio::time::timeout(s.command_timeout, exchange)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                format!(
+                    "the daemon did not answer within {} s; the request may still be carried out",
+                    s.command_timeout.as_secs_f32()
+                ),
+            )
+        })?
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, so any
+/// room number can go back into a URL path segment.
+fn percent_encode_segment(s: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encodes_path_segments() {
+        assert_eq!(percent_encode_segment("1000"), "1000");
+        assert_eq!(percent_encode_segment("a b/ç"), "a%20b%2F%C3%A7");
+    }
+
+    #[test]
+    fn dial_request_needs_exactly_one_target() {
+        let req = |t: Option<&str>, u: Option<&str>| DialRequest {
+            terminal: t.map(str::to_owned),
+            uri: u.map(str::to_owned),
+        };
+        assert_eq!(
+            req(Some("101"), None).into_target(),
+            Ok(DialTarget::Terminal("101".into()))
+        );
+        assert_eq!(
+            req(None, Some("sip:2001@192.0.2.1")).into_target(),
+            Ok(DialTarget::Uri("sip:2001@192.0.2.1".into()))
+        );
+        for bad in [
+            req(None, None),
+            req(Some("101"), Some("sip:x@y")),
+            req(Some("  "), None),
+            req(None, Some("")),
+        ] {
+            let err = bad.into_target().expect_err("refused");
+            assert_eq!(err.status, StatusCode::BAD_REQUEST, "{err:?}");
+        }
+    }
+}

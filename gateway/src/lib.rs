@@ -11,7 +11,9 @@ pub mod control;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod rooms;
 pub mod sip;
 pub mod systemd;
+pub mod timers;
 
 pub use error::GatewayError;

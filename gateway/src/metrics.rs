@@ -25,7 +25,10 @@ impl Metrics {
     pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
         let registrations = IntGaugeVec::new(
-            Opts::new("diemcau_registrations", "Current registrations of terminals"),
+            Opts::new(
+                "diemcau_registrations",
+                "Current registrations of terminals",
+            ),
             &["protocol"],
         )?;
         let calls = IntGaugeVec::new(

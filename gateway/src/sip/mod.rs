@@ -2,10 +2,13 @@
 //! plan and calls; `transport` and `endpoint` are the only parts that do I/O.
 
 pub mod auth;
+pub mod dialog;
 pub mod dialplan;
+pub mod endpoint;
 pub mod framing;
 pub mod message;
 pub mod registrar;
+pub mod session_timer;
 pub mod transaction;
 pub mod transport;
 

@@ -115,7 +115,7 @@ impl ClientInvite {
         if matches!(self.state, State::Calling | State::Proceeding) {
             let by = ctx.now + ctx.cfg.t64();
             self.cancel_deadline = Some(by);
-            if self.timers.deadline.map_or(true, |d| d > by) {
+            if self.timers.deadline.is_none_or(|d| d > by) {
                 ctx.arm_deadline(&mut self.timers, ctx.cfg.t64());
             }
         }

@@ -50,3 +50,13 @@ impl std::fmt::Display for Peer {
         write!(f, "{}:{}", self.transport, self.addr)
     }
 }
+
+mod manager;
+mod tcp;
+mod udp;
+
+pub use manager::{Inbound, Transports};
+
+/// Requests larger than this go over TCP even when UDP was asked for
+/// (RFC 3261 §18.1.1): large Polycom-style SDPs fragment and get lost.
+pub const UDP_MTU_LIMIT: usize = 1300;

@@ -1,0 +1,149 @@
+//! Rooms as the daemon sees them: the configured room, its media room in the
+//! mixer, and the participants' call metadata shown by the API. The SIP core
+//! mutates this; the HTTP API reads snapshots of it.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use diemcau_mixer::room::MediaRoom;
+
+use crate::config::RoomConfig;
+use crate::control::{ParticipantView, RoomView, StreamView};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallDirection {
+    Inbound,
+    Outbound,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticipantState {
+    Ringing,
+    Connected,
+    OnHold,
+}
+
+/// A negotiated stream as the API shows it.
+#[derive(Debug, Clone)]
+pub struct StreamInfo {
+    pub kind: &'static str,
+    pub codec: String,
+    pub payload_type: u8,
+    pub local_port: u16,
+    pub direction: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Participant {
+    pub id: u64,
+    pub display_name: String,
+    pub protocol: &'static str,
+    pub direction: CallDirection,
+    pub state: ParticipantState,
+    pub remote_uri: String,
+    pub call_id: String,
+    pub connected_at: Option<Instant>,
+    pub streams: Vec<StreamInfo>,
+}
+
+pub struct Room {
+    pub config: RoomConfig,
+    pub media: Arc<MediaRoom>,
+    pub participants: BTreeMap<u64, Participant>,
+    /// Set when a reload dropped the room from the config: it takes no new
+    /// calls and disappears once its last participant leaves.
+    pub retired: bool,
+}
+
+impl Room {
+    pub fn is_full(&self) -> bool {
+        self.participants.len() as u64 >= u64::from(self.config.max_participants)
+    }
+
+    pub fn view(&self) -> RoomView {
+        RoomView {
+            number: self.config.number.clone(),
+            name: self.config.name.clone(),
+            has_pin: self.config.pin.is_some(),
+            max_participants: self.config.max_participants,
+            layout: self.config.layout.to_string(),
+            participants: self
+                .participants
+                .values()
+                .map(|p| self.participant_view(p))
+                .collect(),
+        }
+    }
+
+    pub fn participant_view(&self, p: &Participant) -> ParticipantView {
+        let stats = self.media.participant_stats(p.id);
+        ParticipantView {
+            id: p.id,
+            display_name: p.display_name.clone(),
+            protocol: p.protocol,
+            direction: match p.direction {
+                CallDirection::Inbound => "inbound",
+                CallDirection::Outbound => "outbound",
+            },
+            state: match p.state {
+                ParticipantState::Ringing => "ringing",
+                ParticipantState::Connected => "connected",
+                ParticipantState::OnHold => "on_hold",
+            },
+            remote_uri: p.remote_uri.clone(),
+            call_id: p.call_id.clone(),
+            connected_secs: p.connected_at.map(|t| t.elapsed().as_secs()).unwrap_or(0),
+            streams: p
+                .streams
+                .iter()
+                .map(|s| {
+                    let st = stats.iter().find(|x| x.local_rtp_port == s.local_port);
+                    StreamView {
+                        kind: s.kind,
+                        codec: s.codec.clone(),
+                        payload_type: s.payload_type,
+                        local_port: s.local_port,
+                        remote: st
+                            .and_then(|x| x.latched_rtp.or(x.remote_rtp))
+                            .map(|a| a.to_string()),
+                        direction: s.direction.clone(),
+                        packets_received: st.map(|x| x.packets).unwrap_or(0),
+                        packets_lost: st.map(|x| x.lost).unwrap_or(0),
+                        jitter_ms: st.map(|x| x.jitter_ms).unwrap_or(0.0),
+                        bitrate_kbps: st.map(|x| x.bitrate_kbps).unwrap_or(0.0),
+                        rtcp_packets_received: st.map(|x| x.rtcp_packets).unwrap_or(0),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// All rooms, keyed by number.
+#[derive(Default)]
+pub struct Rooms {
+    pub rooms: BTreeMap<String, Room>,
+}
+
+impl Rooms {
+    /// The room a dialled number or alias names (retired rooms take no calls).
+    pub fn find_mut(&mut self, number_or_alias: &str) -> Option<&mut Room> {
+        let key = self
+            .rooms
+            .iter()
+            .find(|(n, r)| {
+                !r.retired
+                    && (n.as_str() == number_or_alias
+                        || r.config.aliases.iter().any(|a| a == number_or_alias))
+            })
+            .map(|(n, _)| n.clone())?;
+        self.rooms.get_mut(&key)
+    }
+
+    pub fn participant_mut(&mut self, room: &str, id: u64) -> Option<&mut Participant> {
+        self.rooms.get_mut(room)?.participants.get_mut(&id)
+    }
+}
+
+pub type SharedRooms = Arc<Mutex<Rooms>>;

@@ -1,0 +1,574 @@
+//! The SIP core: the one task that owns the transaction layer, the
+//! registrar, the digest authenticator and the calls. Transports hand it
+//! parsed messages; it hands bytes back to them. Everything it decides is in
+//! the sans-IO modules next to it; this is where they meet the sockets,
+//! the clock and the media engine.
+
+mod calls;
+mod headers;
+mod media;
+mod register;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::sync::mpsc;
+
+use diemcau_codecs::catalogue::Capabilities;
+use diemcau_mixer::ports::PortAllocator;
+use diemcau_mixer::room::{MediaRoom, RoomEvent};
+
+use super::auth::DigestAuthenticator;
+use super::message;
+use super::registrar::{Registrar, RegistrarConfig};
+use super::transaction::{Event, TimerConfig, TransactionKey, TransactionLayer};
+use super::transport::{Inbound, Peer, TransportKind, Transports};
+use crate::config::Config;
+use crate::control::{Command, ContactView, RegistrationView, RoomView, Views};
+use crate::metrics::Metrics;
+use crate::rooms::{Room, Rooms, SharedRooms};
+use crate::timers::TimerQueue;
+
+pub use calls::Call;
+
+/// Methods we implement, for Allow headers.
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REGISTER";
+pub const ACCEPT: &str = "application/sdp, application/media_control+xml, application/dtmf-relay";
+pub const SUPPORTED: &str = "timer";
+
+/// Timers of the core itself (the transaction layer keeps its own).
+#[derive(Debug, Clone)]
+enum CoreTimer {
+    /// Answer a ringing inbound call (the configured answer delay ran out).
+    Answer { call_id: String },
+    /// We are the session refresher: send the refresh.
+    SessionRefresh { call_id: String, generation: u64 },
+    /// The peer should have refreshed by now: end the call.
+    SessionExpire { call_id: String, generation: u64 },
+    /// Drop expired registrations.
+    RegistrarSweep,
+}
+
+/// Who is waiting for the result of a client transaction.
+#[derive(Debug, Clone)]
+enum TxnOwner {
+    /// Our INVITE (initial dial-out or re-INVITE) of this call.
+    Invite { call_id: String },
+    /// An in-dialog request whose outcome matters only for logging, except a
+    /// session refresh whose failure ends the call (RFC 4028 §10).
+    InDialog {
+        call_id: String,
+        method: String,
+        ends_on_failure: bool,
+    },
+}
+
+/// What the core's task receives besides transport input.
+pub enum CoreInput {
+    Command(Command),
+    Reload(Box<Config>),
+}
+
+/// State the HTTP API reads.
+pub struct Shared {
+    pub registrar: Mutex<Registrar>,
+    pub rooms: SharedRooms,
+    pub config: Mutex<Arc<Config>>,
+}
+
+impl Views for Shared {
+    fn registrations(&self) -> Vec<RegistrationView> {
+        let now = Instant::now();
+        let cfg = self
+            .config
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let reg = self.registrar.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out: Vec<RegistrationView> = reg
+            .users()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .filter_map(|user| {
+                let bindings = reg.bindings(&user, now);
+                if bindings.is_empty() {
+                    return None;
+                }
+                let display_name = cfg
+                    .terminal(&user)
+                    .map(|t| t.display_name.clone())
+                    .unwrap_or_default();
+                Some(RegistrationView {
+                    protocol: "sip",
+                    username: user.clone(),
+                    display_name,
+                    contacts: bindings
+                        .iter()
+                        .map(|b| ContactView {
+                            uri: b.contact.clone(),
+                            source: b.source.to_string(),
+                            expires_in_secs: b.expires_at.saturating_duration_since(now).as_secs(),
+                            user_agent: b.user_agent.clone(),
+                        })
+                        .collect(),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.username.cmp(&b.username));
+        out
+    }
+
+    fn rooms(&self) -> Vec<RoomView> {
+        let rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
+        rooms.rooms.values().map(Room::view).collect()
+    }
+}
+
+/// Addresses the core writes into Via, Contact and SDP.
+#[derive(Debug, Clone)]
+struct LocalAddrs {
+    /// Per UDP listener index, the address to advertise.
+    udp: Vec<SocketAddr>,
+    tcp: Option<SocketAddr>,
+    media_ip: IpAddr,
+}
+
+impl LocalAddrs {
+    fn sip_addr(&self, peer: &Peer) -> SocketAddr {
+        match peer.transport {
+            TransportKind::Udp => peer
+                .conn
+                .and_then(|c| self.udp.get(c.0 as usize).copied())
+                .or_else(|| self.udp.first().copied())
+                .or(self.tcp)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 5060))),
+            _ => self
+                .tcp
+                .or_else(|| self.udp.first().copied())
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 5060))),
+        }
+    }
+}
+
+pub struct Core {
+    cfg: Arc<Config>,
+    transports: Arc<Transports>,
+    txn: TransactionLayer,
+    auth: DigestAuthenticator,
+    shared: Arc<Shared>,
+    calls: HashMap<String, Call>,
+    owners: HashMap<TransactionKey, TxnOwner>,
+    timers: TimerQueue<CoreTimer>,
+    metrics: Metrics,
+    caps: Capabilities,
+    ports: Arc<PortAllocator>,
+    local: LocalAddrs,
+    room_events: mpsc::Sender<(String, RoomEvent)>,
+    room_events_rx: Option<mpsc::Receiver<(String, RoomEvent)>>,
+    next_participant: u64,
+}
+
+/// The address to write for a bound listener: the configured public
+/// address, else the bound one, else (wildcard binds) the config's fallback.
+fn advertised(bound: SocketAddr, cfg: &Config) -> SocketAddr {
+    match cfg.public_ip() {
+        Some(ip) => SocketAddr::new(ip, bound.port()),
+        None if bound.ip().is_unspecified() => SocketAddr::new(cfg.public_address(), bound.port()),
+        None => bound,
+    }
+}
+
+impl Core {
+    pub fn new(
+        cfg: Arc<Config>,
+        transports: Arc<Transports>,
+        metrics: Metrics,
+    ) -> Result<(Self, Arc<Shared>), crate::GatewayError> {
+        let local = LocalAddrs {
+            udp: transports
+                .udp_local_addrs()
+                .iter()
+                .map(|a| advertised(*a, &cfg))
+                .collect(),
+            tcp: transports
+                .tcp_local_addrs()
+                .first()
+                .map(|a| advertised(*a, &cfg)),
+            media_ip: cfg.media_ip(),
+        };
+        let ports = Arc::new(PortAllocator::new(
+            cfg.media.bind_address(),
+            cfg.media.rtp_port_min,
+            cfg.media.rtp_port_max,
+        ));
+        let shared = Arc::new(Shared {
+            registrar: Mutex::new(Registrar::new(RegistrarConfig {
+                min_expires: cfg.sip.min_expires,
+                max_expires: cfg.sip.max_expires,
+                default_expires: cfg.sip.default_expires,
+            })),
+            rooms: Arc::new(Mutex::new(Rooms::default())),
+            config: Mutex::new(cfg.clone()),
+        });
+        let (room_events, room_events_rx) = mpsc::channel(256);
+        let mut core = Self {
+            auth: DigestAuthenticator::new(
+                cfg.server.sip_domain.clone(),
+                cfg.auth.nonce_lifetime(),
+            ),
+            txn: TransactionLayer::new(TimerConfig {
+                t1: cfg.sip.t1(),
+                t2: cfg.sip.t2(),
+                t4: cfg.sip.t4(),
+            }),
+            cfg,
+            transports,
+            shared: shared.clone(),
+            calls: HashMap::new(),
+            owners: HashMap::new(),
+            timers: TimerQueue::default(),
+            metrics,
+            caps: Capabilities::default(),
+            ports,
+            local,
+            room_events,
+            room_events_rx: Some(room_events_rx),
+            next_participant: 1,
+        };
+        core.sync_rooms();
+        Ok((core, shared))
+    }
+
+    /// Create media rooms for configured rooms, update changed ones and
+    /// retire removed ones (their calls go on).
+    fn sync_rooms(&mut self) {
+        let mut rooms = self.shared.rooms.lock().unwrap_or_else(|p| p.into_inner());
+        for rc in &self.cfg.rooms {
+            match rooms.rooms.get_mut(&rc.number) {
+                Some(r) => {
+                    r.config = rc.clone();
+                    r.retired = false;
+                }
+                None => {
+                    let (media, mut events) = MediaRoom::new(
+                        rc.name.clone(),
+                        self.ports.clone(),
+                        self.metrics.media.clone(),
+                        self.cfg.media.media_timeout(),
+                    );
+                    let tx = self.room_events.clone();
+                    let number = rc.number.clone();
+                    tokio::spawn(async move {
+                        while let Some(ev) = events.recv().await {
+                            if tx.send((number.clone(), ev)).await.is_err() {
+                                break;
+                            }
+                        }
+                    });
+                    rooms.rooms.insert(
+                        rc.number.clone(),
+                        Room {
+                            config: rc.clone(),
+                            media: Arc::new(media),
+                            participants: Default::default(),
+                            retired: false,
+                        },
+                    );
+                }
+            }
+        }
+        let configured: Vec<&str> = self.cfg.rooms.iter().map(|r| r.number.as_str()).collect();
+        rooms.rooms.retain(|n, r| {
+            if configured.contains(&n.as_str()) {
+                return true;
+            }
+            r.retired = true;
+            !r.participants.is_empty()
+        });
+    }
+
+    /// Run until the inbound channel closes.
+    pub async fn run(
+        mut self,
+        mut inbound: mpsc::Receiver<Inbound>,
+        mut input: mpsc::Receiver<CoreInput>,
+    ) {
+        let mut room_events = match self.room_events_rx.take() {
+            Some(rx) => rx,
+            None => return,
+        };
+        self.timers.schedule(
+            Instant::now() + Duration::from_secs(1),
+            CoreTimer::RegistrarSweep,
+        );
+        loop {
+            let deadline = [self.txn.next_deadline(), self.timers.next_deadline()]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(1));
+            tokio::select! {
+                msg = inbound.recv() => match msg {
+                    Some(Inbound::Message { msg, from }) => self.on_message(msg, from).await,
+                    None => break,
+                },
+                Some(inp) = input.recv() => match inp {
+                    CoreInput::Command(cmd) => self.on_command(cmd).await,
+                    CoreInput::Reload(cfg) => self.reload(*cfg),
+                },
+                Some((room, ev)) = room_events.recv() => self.on_room_event(&room, ev),
+                _ = tokio::time::sleep_until(deadline.into()) => self.on_timers().await,
+            }
+        }
+    }
+
+    fn reload(&mut self, cfg: Config) {
+        let removed: Vec<String> = self
+            .cfg
+            .terminals
+            .iter()
+            .filter(|t| cfg.terminal(&t.username).is_none())
+            .map(|t| t.username.clone())
+            .collect();
+        self.cfg = Arc::new(cfg);
+        *self.shared.config.lock().unwrap_or_else(|p| p.into_inner()) = self.cfg.clone();
+        {
+            let mut reg = self
+                .shared
+                .registrar
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            for u in &removed {
+                reg.remove_user(u);
+            }
+        }
+        self.sync_rooms();
+        self.update_registration_gauge();
+        tracing::info!(
+            rooms = self.cfg.rooms.len(),
+            terminals = self.cfg.terminals.len(),
+            removed_terminals = removed.len(),
+            "configuration reloaded"
+        );
+    }
+
+    async fn on_message(&mut self, mut msg: rsip::SipMessage, from: Peer) {
+        if let rsip::SipMessage::Request(req) = &mut msg {
+            self.metrics
+                .sip_requests
+                .with_label_values(&[&req.method.to_string()])
+                .inc();
+            if let Err(e) = message::stamp_received(req, from.addr) {
+                tracing::debug!(peer = %from, error = %e, "cannot stamp Via");
+            }
+        }
+        let events = self.txn.on_message(msg, from, Instant::now());
+        self.handle_events(events).await;
+    }
+
+    async fn on_timers(&mut self) {
+        let now = Instant::now();
+        let events = self.txn.on_timer(now);
+        self.handle_events(events).await;
+        for t in self.timers.due(now) {
+            match t {
+                CoreTimer::RegistrarSweep => {
+                    let removed = {
+                        let mut reg = self
+                            .shared
+                            .registrar
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner());
+                        reg.remove_expired(now)
+                    };
+                    for (user, b) in &removed {
+                        tracing::info!(user = %user, contact = %b.contact, "registration expired");
+                    }
+                    self.update_registration_gauge();
+                    self.timers
+                        .schedule(now + Duration::from_secs(1), CoreTimer::RegistrarSweep);
+                }
+                CoreTimer::Answer { call_id } => self.answer_call(&call_id).await,
+                CoreTimer::SessionRefresh {
+                    call_id,
+                    generation,
+                } => self.session_refresh(&call_id, generation),
+                CoreTimer::SessionExpire {
+                    call_id,
+                    generation,
+                } => self.session_expired(&call_id, generation),
+            }
+        }
+    }
+
+    /// Apply what the transaction layer decided.
+    async fn handle_events(&mut self, events: Vec<Event>) {
+        // Handlers may produce more events (responses, new requests); they
+        // go through `emit`, which transmits directly, so no recursion here.
+        for ev in events {
+            match ev {
+                Event::Transmit { to, data } => self.transports.send(to, data),
+                Event::Request {
+                    key,
+                    request,
+                    from,
+                    cancels,
+                } => self.on_request(key, request, from, cancels).await,
+                Event::Ack { request, from } => self.on_ack(request, from).await,
+                Event::Response { key, response } => self.on_response(key, response).await,
+                Event::Timeout { key } => self.on_client_timeout(key),
+                Event::AckTimeout { call_id, .. } => {
+                    tracing::warn!(call_id = %call_id, "no ACK for our 2xx; ending the call");
+                    self.end_call(&call_id, true, "ACK timeout");
+                }
+                Event::StrayResponse { response } => {
+                    tracing::debug!(status = %response.status_code, "stray response dropped");
+                }
+            }
+        }
+    }
+
+    /// Transmit what the transaction layer produced for a TU action.
+    fn emit(&mut self, events: Vec<Event>) {
+        for ev in events {
+            match ev {
+                Event::Transmit { to, data } => self.transports.send(to, data),
+                other => {
+                    tracing::debug!(event = ?std::mem::discriminant(&other), "unexpected event from a send")
+                }
+            }
+        }
+    }
+
+    /// Answer a server transaction, counting the response.
+    fn respond(&mut self, key: &TransactionKey, resp: rsip::Response) {
+        let code = resp.status_code.code();
+        self.metrics
+            .sip_responses
+            .with_label_values(&[&code.to_string()])
+            .inc();
+        match self.txn.respond(key, resp, Instant::now()) {
+            Ok(ev) => self.emit(ev),
+            Err(e) => tracing::debug!(error = %e, code, "response not sent"),
+        }
+    }
+
+    /// A plain response to a request.
+    fn reply(
+        &mut self,
+        key: &TransactionKey,
+        req: &rsip::Request,
+        code: u16,
+        reason: Option<&str>,
+    ) {
+        // A final response outside a dialog needs a To tag of ours.
+        let tag = message::to_tag(req).is_none().then(message::new_tag);
+        let mut resp = message::response(req, code, reason, tag.as_deref());
+        if code == 405 || code == 200 {
+            headers::push(&mut resp, "Allow", ALLOW);
+        }
+        self.respond(key, resp);
+    }
+
+    /// Send a request in a new client transaction, remembering its owner.
+    fn send_request(
+        &mut self,
+        mut req: rsip::Request,
+        to: Peer,
+        owner: Option<TxnOwner>,
+    ) -> Option<TransactionKey> {
+        let to = upgrade_large_request(&mut req, to);
+        match self.txn.send_request(req, to, Instant::now()) {
+            Ok((key, ev)) => {
+                self.emit(ev);
+                if let Some(o) = owner {
+                    self.owners.insert(key.clone(), o);
+                }
+                Some(key)
+            }
+            Err(e) => {
+                tracing::warn!(peer = %to, error = %e, "cannot send request");
+                None
+            }
+        }
+    }
+
+    async fn on_request(
+        &mut self,
+        key: TransactionKey,
+        req: rsip::Request,
+        from: Peer,
+        cancels: Option<TransactionKey>,
+    ) {
+        use rsip::Method;
+        match req.method {
+            Method::Register => self.on_register(&key, &req, from),
+            Method::Options => self.on_options(&key, &req),
+            Method::Invite => self.on_invite(key, req, from).await,
+            Method::Cancel => self.on_cancel(&key, &req, cancels),
+            Method::Bye => self.on_bye(&key, &req),
+            Method::Info => self.on_info(&key, &req),
+            Method::Update => self.on_update(&key, &req).await,
+            // ACK without a transaction comes as Event::Ack; one here is stray.
+            Method::Ack => {}
+            _ => self.reply(&key, &req, 405, None),
+        }
+    }
+
+    fn on_options(&mut self, key: &TransactionKey, req: &rsip::Request) {
+        let mut resp = message::response(req, 200, None, Some(&message::new_tag()));
+        headers::push(&mut resp, "Allow", ALLOW);
+        headers::push(&mut resp, "Accept", ACCEPT);
+        headers::push(&mut resp, "Supported", SUPPORTED);
+        headers::push(&mut resp, "Accept-Language", "vi, en");
+        self.respond(key, resp);
+    }
+
+    fn update_registration_gauge(&self) {
+        let n = {
+            let reg = self
+                .shared
+                .registrar
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            reg.registered_count(Instant::now())
+        };
+        self.metrics
+            .registrations
+            .with_label_values(&["sip"])
+            .set(n as i64);
+    }
+
+    fn user_agent(&self) -> &str {
+        &self.cfg.server.user_agent
+    }
+
+    fn now_system() -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// RFC 3261 §18.1.1: a request within 200 bytes of the path MTU (we use
+/// 1300 bytes) goes over TCP. The terminal's TCP listener is assumed on the
+/// same port, as every SIP UA must listen on both.
+fn upgrade_large_request(req: &mut rsip::Request, to: Peer) -> Peer {
+    if to.transport != TransportKind::Udp
+        || message::encode_request(req).len() <= super::transport::UDP_MTU_LIMIT
+    {
+        return to;
+    }
+    // Our requests carry exactly one Via: rewrite its transport token.
+    if let Some(via) =
+        message::header(req, "Via").map(|v| v.replacen("SIP/2.0/UDP", "SIP/2.0/TCP", 1))
+    {
+        message::set_header(req, "Via", via);
+    }
+    Peer {
+        transport: TransportKind::Tcp,
+        addr: to.addr,
+        conn: None,
+    }
+}

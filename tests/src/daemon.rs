@@ -66,6 +66,9 @@ pub struct Terminal {
     pub password: String,
     pub display_name: Option<String>,
     pub protocol: String,
+    /// `digest_algorithms` for this terminal ("SHA-256", "MD5"); None: the
+    /// config's default.
+    pub digest_algorithms: Option<Vec<String>>,
 }
 
 impl Terminal {
@@ -75,7 +78,13 @@ impl Terminal {
             password: password.to_owned(),
             display_name: None,
             protocol: "sip".to_owned(),
+            digest_algorithms: None,
         }
+    }
+
+    pub fn digest_algorithms(mut self, algorithms: &[&str]) -> Terminal {
+        self.digest_algorithms = Some(algorithms.iter().map(|a| (*a).to_owned()).collect());
+        self
     }
 
     pub fn display_name(mut self, name: &str) -> Terminal {
@@ -266,6 +275,10 @@ pub fn render_config(opts: &DaemonOptions, ports: &DaemonPorts) -> String {
             let _ = writeln!(out, "display_name = {}", toml_str(name));
         }
         let _ = writeln!(out, "protocol = {}", toml_str(&t.protocol));
+        if let Some(algs) = &t.digest_algorithms {
+            let list: Vec<String> = algs.iter().map(|a| toml_str(a)).collect();
+            let _ = writeln!(out, "digest_algorithms = [{}]", list.join(", "));
+        }
     }
     if !opts.extra_toml.is_empty() {
         out.push('\n');

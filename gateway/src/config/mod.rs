@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use crate::sip::auth::DigestAlgorithm;
+
 /// The validated configuration of the daemon.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -116,6 +118,8 @@ pub struct HttpConfig {
 pub struct AuthConfig {
     /// How long a digest nonce stays valid before it is answered as stale.
     pub nonce_lifetime_secs: u32,
+    /// Digest algorithms challenged with, most preferred first.
+    pub algorithms: Vec<DigestAlgorithm>,
 }
 
 impl AuthConfig {
@@ -150,6 +154,16 @@ pub struct TerminalConfig {
     pub protocol: Protocol,
     /// H.323 aliases (E.164 numbers or H323-IDs).
     pub aliases: Vec<String>,
+    /// Overrides `auth.algorithms` for this terminal: older firmware (libre
+    /// before 2.x, some room systems) rejects a 401 that offers SHA-256.
+    pub digest_algorithms: Option<Vec<DigestAlgorithm>>,
+}
+
+impl TerminalConfig {
+    /// The algorithms to challenge this terminal with.
+    pub fn algorithms<'a>(&'a self, auth: &'a AuthConfig) -> &'a [DigestAlgorithm] {
+        self.digest_algorithms.as_deref().unwrap_or(&auth.algorithms)
+    }
 }
 
 /// The video layout of a room.

@@ -95,6 +95,8 @@ pub(super) struct RawHttp {
 pub(super) struct RawAuth {
     #[serde(default)]
     pub nonce_lifetime_secs: Opt<u32>,
+    #[serde(default)]
+    pub algorithms: Opt<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +125,8 @@ pub(super) struct RawTerminal {
     pub protocol: Protocol,
     #[serde(default)]
     pub aliases: Vec<Spanned<Digits>>,
+    #[serde(default)]
+    pub digest_algorithms: Opt<Vec<Spanned<String>>>,
 }
 
 /// A string that people naturally write as a bare number (`number = 1000`,

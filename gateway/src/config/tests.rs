@@ -587,3 +587,29 @@ fn line_column_is_robust() {
     assert_eq!(pos(4), (2, 2));
     assert_eq!(pos(1000), (3, 1), "past the end");
 }
+
+#[test]
+fn digest_algorithms_global_and_per_terminal() {
+    let cfg = ok(&with(""));
+    assert_eq!(cfg.auth.algorithms, vec![DigestAlgorithm::Md5]);
+    let cfg = ok(&with(
+        "[auth]\nalgorithms = [\"MD5\"]\n[[terminals]]\nusername = \"7\"\npassword = \"p\"\ndigest_algorithms = [\"SHA-256\"]\n[[terminals]]\nusername = \"8\"\npassword = \"p\"\n",
+    ));
+    assert_eq!(cfg.auth.algorithms, vec![DigestAlgorithm::Md5]);
+    let t7 = cfg.terminal("7").expect("terminal 7");
+    let t8 = cfg.terminal("8").expect("terminal 8");
+    assert_eq!(t7.algorithms(&cfg.auth), &[DigestAlgorithm::Sha256]);
+    assert_eq!(t8.algorithms(&cfg.auth), &[DigestAlgorithm::Md5]);
+
+    fails_at(&with("[auth]\nalgorithms = []\n"), "algorithms", "at least one");
+    fails_at(
+        &with("[auth]\nalgorithms = [\"MD5\", \"SHA-512\"]\n"),
+        "SHA-512",
+        "unknown digest algorithm",
+    );
+    fails_at(
+        &with("[[terminals]]\nusername = \"7\"\npassword = \"p\"\ndigest_algorithms = [\"MD5\", \"md5\"]\n"),
+        "md5\"]",
+        "listed twice",
+    );
+}

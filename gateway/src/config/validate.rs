@@ -14,7 +14,7 @@ use super::raw::{
     Opt, RawAuth, RawConfig, RawHttp, RawMedia, RawRoom, RawServer, RawSip, RawTerminal,
 };
 use super::{
-    AuthConfig, Config, ConfigError, HttpConfig, Layout, MediaConfig, RoomConfig, ServerConfig,
+    AuthConfig, DigestAlgorithm, Config, ConfigError, HttpConfig, Layout, MediaConfig, RoomConfig, ServerConfig,
     SipConfig, TerminalConfig,
 };
 use crate::sip::dialplan::{normalize_number, parse_dial};
@@ -381,9 +381,43 @@ fn auth(raw: RawAuth, loc: &Locator) -> Result<AuthConfig, ConfigError> {
             format!("nonce_lifetime_secs ({lifetime}) must be between 10 and 86400"),
         ));
     }
+    let algorithms = match &raw.algorithms {
+        Some(list) => algorithms(list, "auth.algorithms", loc)?,
+        // MD5 alone by default: RFC 7616 clients use the first challenge
+        // they support, and the stacks in room systems of this generation
+        // (libre 1.x, sipp 3.6 and others) fail on a SHA-256 one. Operators
+        // opt in to SHA-256 where the terminals support it.
+        None => vec![DigestAlgorithm::Md5],
+    };
     Ok(AuthConfig {
         nonce_lifetime_secs: lifetime,
+        algorithms,
     })
+}
+
+/// A non-empty list of digest algorithm names without repeats.
+fn algorithms(
+    list: &Spanned<Vec<Spanned<String>>>,
+    what: &str,
+    loc: &Locator,
+) -> Result<Vec<DigestAlgorithm>, ConfigError> {
+    if list.get_ref().is_empty() {
+        return Err(loc.at(list, format!("{what} must name at least one of \"SHA-256\", \"MD5\"")));
+    }
+    let mut out = Vec::new();
+    for name in list.get_ref() {
+        let Some(alg) = DigestAlgorithm::from_name(name.get_ref()) else {
+            return Err(loc.at(
+                name,
+                format!("{what}: unknown digest algorithm {:?} (use \"SHA-256\" or \"MD5\")", name.get_ref()),
+            ));
+        };
+        if out.contains(&alg) {
+            return Err(loc.at(name, format!("{what}: {} is listed twice", alg.as_str())));
+        }
+        out.push(alg);
+    }
+    Ok(out)
 }
 
 /// Every name that dials a room (numbers and aliases, by [`dial_key`]), with
@@ -582,6 +616,10 @@ fn terminals(
             display_name,
             protocol: t.protocol,
             aliases,
+            digest_algorithms: match &t.digest_algorithms {
+                Some(list) => Some(algorithms(list, "digest_algorithms", loc)?),
+                None => None,
+            },
         });
     }
     Ok(out)

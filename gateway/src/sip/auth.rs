@@ -39,6 +39,15 @@ impl DigestAlgorithm {
         }
     }
 
+    /// An algorithm by its `algorithm=` token (no `-sess` variants: we
+    /// only challenge with the plain ones).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match Self::parse(name.trim()) {
+            Some((alg, false)) => Some(alg),
+            _ => None,
+        }
+    }
+
     /// Lower-case hex of the hash of `data`.
     fn hash_hex(self, data: &str) -> String {
         match self {
@@ -128,6 +137,8 @@ impl DigestParams<'_> {
 pub enum AuthOutcome {
     Authenticated {
         username: String,
+        /// What the client hashed with, so policy can refuse a downgrade.
+        algorithm: DigestAlgorithm,
     },
     /// The response is right but the nonce is expired or not one of ours (for
     /// example minted before a restart): re-challenge with `stale=true` so the
@@ -194,12 +205,18 @@ impl DigestAuthenticator {
     }
 
     /// `WWW-Authenticate` (or `Proxy-Authenticate`) header values for a 401
-    /// (407), most preferred first: SHA-256, then MD5 (RFC 8760 §2.4).
-    pub fn challenges(&self, now: SystemTime, stale: bool) -> Vec<String> {
+    /// (407), one per algorithm in the order given, which should be most
+    /// preferred first (RFC 8760 §2.4: SHA-256, then MD5). All share one nonce.
+    pub fn challenges(
+        &self,
+        now: SystemTime,
+        stale: bool,
+        algorithms: &[DigestAlgorithm],
+    ) -> Vec<String> {
         let nonce = self.mint_nonce(now, rand::random());
-        [DigestAlgorithm::Sha256, DigestAlgorithm::Md5]
-            .into_iter()
-            .map(|alg| self.challenge_with(alg, &nonce, stale))
+        algorithms
+            .iter()
+            .map(|alg| self.challenge_with(*alg, &nonce, stale))
             .collect()
     }
 
@@ -318,7 +335,10 @@ impl DigestAuthenticator {
             return Ok(AuthOutcome::WrongPassword { username: user });
         }
         Ok(match self.nonce_state(nonce, now) {
-            NonceState::Fresh => AuthOutcome::Authenticated { username: user },
+            NonceState::Fresh => AuthOutcome::Authenticated {
+                username: user,
+                algorithm,
+            },
             NonceState::Expired | NonceState::Foreign => AuthOutcome::Stale { username: user },
         })
     }
@@ -627,8 +647,24 @@ mod tests {
         s
     }
 
+    const BOTH: &[DigestAlgorithm] = &[DigestAlgorithm::Sha256, DigestAlgorithm::Md5];
+
+    #[test]
+    fn challenges_follow_the_configured_algorithms() {
+        let a = authenticator();
+        let c = a.challenges(t(NOW), false, &[DigestAlgorithm::Md5]);
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            parse_auth_header(&c[0]).expect("parses").get("algorithm"),
+            Some("MD5")
+        );
+        assert_eq!(DigestAlgorithm::from_name("sha-256"), Some(DigestAlgorithm::Sha256));
+        assert_eq!(DigestAlgorithm::from_name("MD5-sess"), None);
+        assert_eq!(DigestAlgorithm::from_name("SHA-512-256"), None);
+    }
+
     fn fresh_nonce(a: &DigestAuthenticator) -> String {
-        nonce_of(&a.challenges(t(NOW), false)[0])
+        nonce_of(&a.challenges(t(NOW), false, BOTH)[0])
     }
 
     #[test]
@@ -722,7 +758,7 @@ mod tests {
     #[test]
     fn challenges_prefer_sha256_and_share_one_nonce() {
         let a = authenticator();
-        let c = a.challenges(t(NOW), false);
+        let c = a.challenges(t(NOW), false, BOTH);
         assert_eq!(c.len(), 2);
         let sha = parse_auth_header(&c[0]).expect("parses");
         let md5 = parse_auth_header(&c[1]).expect("parses");
@@ -736,7 +772,7 @@ mod tests {
         assert_eq!(sha.get("stale"), None);
         assert!(c[0].contains("qop=\"auth\""));
 
-        let stale = a.challenges(t(NOW), true);
+        let stale = a.challenges(t(NOW), true, BOTH);
         assert!(stale.iter().all(|c| c.ends_with(", stale=true")));
         // Each challenge gets its own nonce.
         assert_ne!(nonce_of(&stale[0]), nonce_of(&c[0]));
@@ -763,11 +799,13 @@ mod tests {
             "sha-256",
         ] {
             let h = authorization(alg, "101", "demo101", &nonce, "sip:diemcau.local", true);
-            assert_eq!(
-                a.verify(&h, "REGISTER", t(NOW + 10), passwords),
-                AuthOutcome::Authenticated {
-                    username: "101".into()
-                },
+            let want = DigestAlgorithm::from_name(alg.trim_end_matches("-sess"));
+            assert!(
+                matches!(
+                    a.verify(&h, "REGISTER", t(NOW + 10), passwords),
+                    AuthOutcome::Authenticated { username, algorithm }
+                        if username == "101" && Some(algorithm) == want
+                ),
                 "{alg}"
             );
         }
@@ -782,7 +820,8 @@ mod tests {
         assert_eq!(
             a.verify(&h, "REGISTER", t(NOW), passwords),
             AuthOutcome::Authenticated {
-                username: "101".into()
+                username: "101".into(),
+                algorithm: DigestAlgorithm::Md5,
             }
         );
         // -sess needs the cnonce that only qop carries.
@@ -1042,7 +1081,7 @@ mod tests {
         }
         let mut authenticated = 0;
         for v in &variants {
-            if let AuthOutcome::Authenticated { username } =
+            if let AuthOutcome::Authenticated { username, .. } =
                 a.verify(v, "REGISTER", t(NOW), passwords)
             {
                 // Only edits that leave every parameter as it was (spacing,

@@ -169,6 +169,15 @@ pub struct Core {
     room_events: mpsc::Sender<(String, RoomEvent)>,
     room_events_rx: Option<mpsc::Receiver<(String, RoomEvent)>>,
     next_participant: u64,
+    /// Client transactions moved from UDP to TCP for their size, with the
+    /// request as it was for UDP, in case the peer refuses TCP.
+    upgraded: HashMap<TransactionKey, Upgraded>,
+}
+
+struct Upgraded {
+    udp_request: rsip::Request,
+    udp_peer: Peer,
+    sent_at: Instant,
 }
 
 /// The address to write for a bound listener: the configured public
@@ -237,6 +246,7 @@ impl Core {
             room_events,
             room_events_rx: Some(room_events_rx),
             next_participant: 1,
+            upgraded: HashMap::new(),
         };
         core.sync_rooms();
         Ok((core, shared))
@@ -313,6 +323,7 @@ impl Core {
             tokio::select! {
                 msg = inbound.recv() => match msg {
                     Some(Inbound::Message { msg, from }) => self.on_message(msg, from).await,
+                    Some(Inbound::SendFailed { to, data }) => self.on_send_failed(to, &data).await,
                     None => break,
                 },
                 Some(inp) = input.recv() => match inp {
@@ -388,6 +399,10 @@ impl Core {
                         tracing::info!(user = %user, contact = %b.contact, "registration expired");
                     }
                     self.update_registration_gauge();
+                    // Timer B/F end every transaction within 64*T1.
+                    let horizon = self.cfg.sip.t1() * 64 + Duration::from_secs(1);
+                    self.upgraded
+                        .retain(|_, u| now.duration_since(u.sent_at) < horizon);
                     self.timers
                         .schedule(now + Duration::from_secs(1), CoreTimer::RegistrarSweep);
                 }
@@ -476,13 +491,24 @@ impl Core {
     /// Send a request in a new client transaction, remembering its owner.
     fn send_request(
         &mut self,
-        mut req: rsip::Request,
+        req: rsip::Request,
         to: Peer,
         owner: Option<TxnOwner>,
     ) -> Option<TransactionKey> {
-        let to = upgrade_large_request(&mut req, to);
-        match self.txn.send_request(req, to, Instant::now()) {
+        let udp_request = req.clone();
+        let (req, routed) = self.route_request(req, to);
+        match self.txn.send_request(req, routed, Instant::now()) {
             Ok((key, ev)) => {
+                if routed != to {
+                    self.upgraded.insert(
+                        key.clone(),
+                        Upgraded {
+                            udp_request,
+                            udp_peer: to,
+                            sent_at: Instant::now(),
+                        },
+                    );
+                }
                 self.emit(ev);
                 if let Some(o) = owner {
                     self.owners.insert(key.clone(), o);
@@ -490,10 +516,71 @@ impl Core {
                 Some(key)
             }
             Err(e) => {
-                tracing::warn!(peer = %to, error = %e, "cannot send request");
+                tracing::warn!(peer = %routed, error = %e, "cannot send request");
                 None
             }
         }
+    }
+
+    /// RFC 3261 §18.1.1: a request within 200 bytes of the path MTU (we use
+    /// 1300 bytes) goes over TCP, to the same address and port, as every SIP
+    /// UA must listen on both. A CANCEL follows its INVITE there.
+    fn route_request(&self, mut req: rsip::Request, to: Peer) -> (rsip::Request, Peer) {
+        if to.transport != TransportKind::Udp {
+            return (req, to);
+        }
+        let follows_invite = req.method == rsip::Method::Cancel
+            && TransactionKey::client(&req)
+                .is_ok_and(|k| self.upgraded.contains_key(&k.with_method("INVITE")));
+        if !follows_invite
+            && message::encode_request(&req).len() <= super::transport::UDP_MTU_LIMIT
+        {
+            return (req, to);
+        }
+        // Our requests carry exactly one Via: rewrite its transport token.
+        if let Some(via) =
+            message::header(&req, "Via").map(|v| v.replacen("SIP/2.0/UDP", "SIP/2.0/TCP", 1))
+        {
+            message::set_header(&mut req, "Via", via);
+        }
+        let tcp = Peer {
+            transport: TransportKind::Tcp,
+            addr: to.addr,
+            conn: None,
+        };
+        (req, tcp)
+    }
+
+    /// A stream connection for one of our requests could not be opened. If
+    /// the request went to TCP only for its size, RFC 3261 §18.1.1 says retry
+    /// over UDP; otherwise the transaction fails now rather than at Timer B.
+    async fn on_send_failed(&mut self, to: Peer, data: &[u8]) {
+        let Ok(rsip::SipMessage::Request(req)) = message::parse(data) else {
+            // A response on a connection that has gone: the peer retransmits.
+            return;
+        };
+        let Ok(key) = TransactionKey::client(&req) else {
+            return;
+        };
+        if let Some(up) = self.upgraded.remove(&key) {
+            tracing::info!(peer = %up.udp_peer, method = %req.method, "peer refused TCP; sending the large request over UDP");
+            self.txn.abandon(&key);
+            match self
+                .txn
+                .send_request(up.udp_request, up.udp_peer, Instant::now())
+            {
+                Ok((_, ev)) => self.emit(ev),
+                Err(e) => {
+                    tracing::warn!(peer = %up.udp_peer, error = %e, "UDP retry failed");
+                    let ev = self.txn.on_transport_error(&key, Instant::now());
+                    self.handle_events(ev).await;
+                }
+            }
+            return;
+        }
+        tracing::debug!(peer = %to, "client transaction failed at the transport");
+        let ev = self.txn.on_transport_error(&key, Instant::now());
+        self.handle_events(ev).await;
     }
 
     async fn on_request(
@@ -548,27 +635,5 @@ impl Core {
 
     fn now_system() -> SystemTime {
         SystemTime::now()
-    }
-}
-
-/// RFC 3261 §18.1.1: a request within 200 bytes of the path MTU (we use
-/// 1300 bytes) goes over TCP. The terminal's TCP listener is assumed on the
-/// same port, as every SIP UA must listen on both.
-fn upgrade_large_request(req: &mut rsip::Request, to: Peer) -> Peer {
-    if to.transport != TransportKind::Udp
-        || message::encode_request(req).len() <= super::transport::UDP_MTU_LIMIT
-    {
-        return to;
-    }
-    // Our requests carry exactly one Via: rewrite its transport token.
-    if let Some(via) =
-        message::header(req, "Via").map(|v| v.replacen("SIP/2.0/UDP", "SIP/2.0/TCP", 1))
-    {
-        message::set_header(req, "Via", via);
-    }
-    Peer {
-        transport: TransportKind::Tcp,
-        addr: to.addr,
-        conn: None,
     }
 }

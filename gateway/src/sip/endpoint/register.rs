@@ -34,7 +34,23 @@ impl Core {
                     .map(|t| t.password.clone())
             });
         let user = match outcome {
-            AuthOutcome::Authenticated { username } => username,
+            AuthOutcome::Authenticated {
+                username,
+                algorithm,
+            } => {
+                // Only what we offered this terminal: no silent downgrade
+                // from SHA-256 to MD5.
+                let allowed = cfg
+                    .terminal(&username)
+                    .is_some_and(|t| t.algorithms(&cfg.auth).contains(&algorithm));
+                if !allowed {
+                    self.metrics.auth_failures.inc();
+                    tracing::warn!(user = %username, algorithm = algorithm.as_str(), peer = %from, "REGISTER with a digest algorithm not offered to this terminal");
+                    self.challenge(key, req, false);
+                    return;
+                }
+                username
+            }
             AuthOutcome::Stale { .. } => {
                 self.challenge(key, req, true);
                 return;
@@ -117,7 +133,19 @@ impl Core {
 
     fn challenge(&mut self, key: &TransactionKey, req: &rsip::Request, stale: bool) {
         let mut resp = message::response(req, 401, None, Some(&message::new_tag()));
-        for c in self.auth.challenges(Self::now_system(), stale) {
+        // Offer the algorithms configured for the terminal named in To (an
+        // unknown one gets the defaults and its 403 after answering).
+        let user = headers::to_value(req)
+            .map(|v| uri_of(&v))
+            .and_then(|u| user_of(&u));
+        let algorithms = user
+            .as_deref()
+            .and_then(|u| self.cfg.terminal(u))
+            .map_or(&self.cfg.auth.algorithms[..], |t| {
+                t.algorithms(&self.cfg.auth)
+            })
+            .to_vec();
+        for c in self.auth.challenges(Self::now_system(), stale, &algorithms) {
             resp.headers.push(rsip::Header::WwwAuthenticate(c.into()));
         }
         self.respond(key, resp);

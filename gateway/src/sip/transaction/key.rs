@@ -88,7 +88,7 @@ impl TransactionKey {
     }
 
     /// The same transaction id with another method (a CANCEL's INVITE).
-    pub(super) fn with_method(&self, method: &str) -> Self {
+    pub fn with_method(&self, method: &str) -> Self {
         Self {
             method: method.to_string(),
             ..self.clone()

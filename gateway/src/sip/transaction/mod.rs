@@ -580,6 +580,13 @@ impl TransactionLayer {
         events
     }
 
+    /// Forget client transaction `key` without telling the TU: the TU is
+    /// about to resend the same request another way (RFC 3261 §18.1.1 UDP
+    /// retry after a refused TCP connection). Its queued timers go stale.
+    pub fn abandon(&mut self, key: &TransactionKey) -> bool {
+        self.transactions.remove(key).is_some()
+    }
+
     /// Fire every timer due at `now`.
     pub fn on_timer(&mut self, now: Instant) -> Vec<Event> {
         let mut events = Vec::new();

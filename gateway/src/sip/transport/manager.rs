@@ -19,7 +19,16 @@ use crate::GatewayError;
 /// What the receiving side hands to the SIP core.
 #[derive(Debug)]
 pub enum Inbound {
-    Message { msg: rsip::SipMessage, from: Peer },
+    Message {
+        msg: rsip::SipMessage,
+        from: Peer,
+    },
+    /// A new outbound stream connection could not be opened: `data` was not
+    /// sent. The core decides (retry over UDP, or fail the transaction).
+    SendFailed {
+        to: Peer,
+        data: Bytes,
+    },
 }
 
 /// Most stream connections we keep open at once; beyond it new ones are
@@ -179,7 +188,10 @@ impl Transports {
                         let _ = tx.send(data).await;
                     }
                 }
-                Err(e) => tracing::warn!(peer = %to, error = %e, "TCP connect failed"),
+                Err(e) => {
+                    tracing::warn!(peer = %to, error = %e, "TCP connect failed");
+                    this.deliver(Inbound::SendFailed { to, data }).await;
+                }
             }
         });
     }

@@ -4,6 +4,34 @@
 
 use prometheus::{IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry};
 
+/// Methods counted under their own label; anything else is `other`, so that
+/// a peer cannot grow the label set with invented method names.
+const SIP_METHODS: [&str; 14] = [
+    "INVITE",
+    "ACK",
+    "BYE",
+    "CANCEL",
+    "OPTIONS",
+    "REGISTER",
+    "INFO",
+    "UPDATE",
+    "PRACK",
+    "SUBSCRIBE",
+    "NOTIFY",
+    "REFER",
+    "MESSAGE",
+    "PUBLISH",
+];
+
+/// The `method` label for a request method.
+pub fn method_label(method: &str) -> &'static str {
+    SIP_METHODS
+        .iter()
+        .find(|m| m.eq_ignore_ascii_case(method))
+        .copied()
+        .unwrap_or("other")
+}
+
 #[derive(Clone)]
 pub struct Metrics {
     pub registry: Registry,
@@ -72,6 +100,9 @@ impl Metrics {
         // The protocols are known up front: show zeros rather than nothing.
         registrations.with_label_values(&["sip"]).set(0);
         registrations.with_label_values(&["h323"]).set(0);
+        for m in SIP_METHODS {
+            sip_requests.with_label_values(&[m]).reset();
+        }
         Ok(Self {
             registry,
             registrations,
@@ -95,5 +126,20 @@ impl Metrics {
             tracing::error!(error = %e, "encoding metrics failed");
         }
         String::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_methods_show_before_the_first_request_and_others_are_folded() {
+        let m = Metrics::new().expect("metrics");
+        let text = m.render();
+        assert!(text.contains("diemcau_sip_requests_total{method=\"INVITE\"} 0"));
+        assert!(text.contains("diemcau_auth_failures_total 0"));
+        assert_eq!(method_label("invite"), "INVITE");
+        assert_eq!(method_label("FOOBAR"), "other");
     }
 }

@@ -40,7 +40,14 @@ fn two_terminals_join_the_room_and_leave() {
         wait_until(WAIT, || participant_count(&d) == 2),
         "room does not list both"
     );
-    assert_eq!(d.metric("diemcau_calls", &[("room", "1000")]), Some(2.0));
+    // A call counts once our 200 is ACKed, which may land just after
+    // baresip reports the call established.
+    assert!(
+        wait_until(WAIT, || d.metric("diemcau_calls", &[("room", "1000")])
+            == Some(2.0)),
+        "diemcau_calls is {:?}",
+        d.metric("diemcau_calls", &[("room", "1000")])
+    );
 
     a.hangup();
     assert!(
@@ -138,4 +145,99 @@ fn sip_on_the_wire_is_well_formed() {
             .any(|p| p.split(',').any(|p| p.parse::<u16>().is_ok_and(|p| p > 0))),
         "no SDP media port from the gateway: {sdp:?}"
     );
+}
+
+fn participant_state(d: &Daemon) -> Option<String> {
+    d.api_get("/rooms/1000").json()["participants"][0]["state"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn rtp_packets(d: &Daemon) -> f64 {
+    d.metric("diemcau_rtp_packets_received_total", &[])
+        .unwrap_or(0.0)
+}
+
+/// The acceptance run: a real terminal registers with digest auth,
+/// dials the room, stays 30 s with its media counted, is put on hold and
+/// resumed by re-INVITE without losing the call, and hangs up with BYE.
+#[test]
+fn baresip_call_lasts_30s_with_media_hold_and_resume() {
+    let d = Daemon::start(DaemonOptions::default());
+    let mut t = Baresip::start(
+        &Account::new("101", "demo101", d.sip_addr()).line(),
+        BaresipOptions::default(),
+    );
+    t.wait_registered(WAIT).expect("101 registers");
+    let started = std::time::Instant::now();
+    t.dial(&d.sip_uri("1000"));
+    assert!(
+        t.wait_for_event("CALL_ESTABLISHED", WAIT).is_some(),
+        "{:?}",
+        t.events()
+    );
+    assert!(
+        wait_until(WAIT, || participant_state(&d).as_deref()
+            == Some("connected")),
+        "state {:?}",
+        participant_state(&d)
+    );
+
+    // Media flows and is counted: G.711 alone is 50 packets/s.
+    let at_start = rtp_packets(&d);
+    std::thread::sleep(Duration::from_secs(8));
+    let after_8s = rtp_packets(&d);
+    assert!(
+        after_8s - at_start >= 200.0,
+        "only {} RTP packets counted in 8 s",
+        after_8s - at_start
+    );
+
+    t.command("hold", None)
+        .expect("baresip puts the call on hold");
+    assert!(
+        wait_until(WAIT, || participant_state(&d).as_deref() == Some("on_hold")),
+        "state after hold {:?}",
+        participant_state(&d)
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    t.command("resume", None).expect("baresip resumes the call");
+    assert!(
+        wait_until(WAIT, || participant_state(&d).as_deref()
+            == Some("connected")),
+        "state after resume {:?}",
+        participant_state(&d)
+    );
+    let after_resume = rtp_packets(&d);
+
+    // Up to 30 s in the call, then media must still be flowing.
+    let total = Duration::from_secs(30);
+    if let Some(rest) = total.checked_sub(started.elapsed()) {
+        std::thread::sleep(rest);
+    }
+    assert_eq!(participant_count(&d), 1, "the call did not last 30 s");
+    assert!(
+        t.events().iter().all(|e| e["type"] != "CALL_CLOSED"),
+        "baresip saw the call close: {:?}",
+        t.events()
+    );
+    assert!(
+        rtp_packets(&d) - after_resume >= 200.0,
+        "media did not come back after resume"
+    );
+    assert_eq!(d.metric("diemcau_rtp_packets_lost_total", &[]), Some(0.0));
+
+    let byes = d
+        .metric("diemcau_sip_requests_total", &[("method", "BYE")])
+        .unwrap_or(0.0);
+    t.hangup();
+    assert!(
+        wait_until(WAIT, || participant_count(&d) == 0),
+        "still listed after BYE"
+    );
+    assert_eq!(
+        d.metric("diemcau_sip_requests_total", &[("method", "BYE")]),
+        Some(byes + 1.0)
+    );
+    assert_eq!(d.metric("diemcau_calls", &[("room", "1000")]), Some(0.0));
 }

@@ -17,7 +17,9 @@ fn refreshed_session_outlives_its_interval() {
     let d = Daemon::start(
         DaemonOptions::default()
             .set("sip", "session_expires", "90")
-            .set("sip", "min_se", "90"),
+            .set("sip", "min_se", "90")
+            // sipp sends no RTP: keep the media watchdog out of the way.
+            .set("media", "media_timeout_secs", "600"),
     );
     let mut args = caller();
     // Refresh at 35 s (re-INVITE) and 70 s (UPDATE), BYE at 105 s.
@@ -31,7 +33,9 @@ fn unrefreshed_session_is_ended_by_the_gateway() {
     let d = Daemon::start(
         DaemonOptions::default()
             .set("sip", "session_expires", "90")
-            .set("sip", "min_se", "90"),
+            .set("sip", "min_se", "90")
+            // sipp sends no RTP: keep the media watchdog out of the way.
+            .set("media", "media_timeout_secs", "600"),
     );
     let mut args = caller();
     args.extend(["-timeout", "150s"]);

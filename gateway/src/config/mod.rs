@@ -162,7 +162,9 @@ pub struct TerminalConfig {
 impl TerminalConfig {
     /// The algorithms to challenge this terminal with.
     pub fn algorithms<'a>(&'a self, auth: &'a AuthConfig) -> &'a [DigestAlgorithm] {
-        self.digest_algorithms.as_deref().unwrap_or(&auth.algorithms)
+        self.digest_algorithms
+            .as_deref()
+            .unwrap_or(&auth.algorithms)
     }
 }
 

@@ -601,7 +601,11 @@ fn digest_algorithms_global_and_per_terminal() {
     assert_eq!(t7.algorithms(&cfg.auth), &[DigestAlgorithm::Sha256]);
     assert_eq!(t8.algorithms(&cfg.auth), &[DigestAlgorithm::Md5]);
 
-    fails_at(&with("[auth]\nalgorithms = []\n"), "algorithms", "at least one");
+    fails_at(
+        &with("[auth]\nalgorithms = []\n"),
+        "algorithms",
+        "at least one",
+    );
     fails_at(
         &with("[auth]\nalgorithms = [\"MD5\", \"SHA-512\"]\n"),
         "SHA-512",

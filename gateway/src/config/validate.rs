@@ -14,8 +14,8 @@ use super::raw::{
     Opt, RawAuth, RawConfig, RawHttp, RawMedia, RawRoom, RawServer, RawSip, RawTerminal,
 };
 use super::{
-    AuthConfig, DigestAlgorithm, Config, ConfigError, HttpConfig, Layout, MediaConfig, RoomConfig, ServerConfig,
-    SipConfig, TerminalConfig,
+    AuthConfig, Config, ConfigError, DigestAlgorithm, HttpConfig, Layout, MediaConfig, RoomConfig,
+    ServerConfig, SipConfig, TerminalConfig,
 };
 use crate::sip::dialplan::{normalize_number, parse_dial};
 
@@ -402,14 +402,20 @@ fn algorithms(
     loc: &Locator,
 ) -> Result<Vec<DigestAlgorithm>, ConfigError> {
     if list.get_ref().is_empty() {
-        return Err(loc.at(list, format!("{what} must name at least one of \"SHA-256\", \"MD5\"")));
+        return Err(loc.at(
+            list,
+            format!("{what} must name at least one of \"SHA-256\", \"MD5\""),
+        ));
     }
     let mut out = Vec::new();
     for name in list.get_ref() {
         let Some(alg) = DigestAlgorithm::from_name(name.get_ref()) else {
             return Err(loc.at(
                 name,
-                format!("{what}: unknown digest algorithm {:?} (use \"SHA-256\" or \"MD5\")", name.get_ref()),
+                format!(
+                    "{what}: unknown digest algorithm {:?} (use \"SHA-256\" or \"MD5\")",
+                    name.get_ref()
+                ),
             ));
         };
         if out.contains(&alg) {

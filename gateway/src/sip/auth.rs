@@ -658,7 +658,10 @@ mod tests {
             parse_auth_header(&c[0]).expect("parses").get("algorithm"),
             Some("MD5")
         );
-        assert_eq!(DigestAlgorithm::from_name("sha-256"), Some(DigestAlgorithm::Sha256));
+        assert_eq!(
+            DigestAlgorithm::from_name("sha-256"),
+            Some(DigestAlgorithm::Sha256)
+        );
         assert_eq!(DigestAlgorithm::from_name("MD5-sess"), None);
         assert_eq!(DigestAlgorithm::from_name("SHA-512-256"), None);
     }

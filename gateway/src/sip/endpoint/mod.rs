@@ -370,7 +370,7 @@ impl Core {
         if let rsip::SipMessage::Request(req) = &mut msg {
             self.metrics
                 .sip_requests
-                .with_label_values(&[&req.method.to_string()])
+                .with_label_values(&[crate::metrics::method_label(&req.method.to_string())])
                 .inc();
             if let Err(e) = message::stamp_received(req, from.addr) {
                 tracing::debug!(peer = %from, error = %e, "cannot stamp Via");
@@ -532,8 +532,7 @@ impl Core {
         let follows_invite = req.method == rsip::Method::Cancel
             && TransactionKey::client(&req)
                 .is_ok_and(|k| self.upgraded.contains_key(&k.with_method("INVITE")));
-        if !follows_invite
-            && message::encode_request(&req).len() <= super::transport::UDP_MTU_LIMIT
+        if !follows_invite && message::encode_request(&req).len() <= super::transport::UDP_MTU_LIMIT
         {
             return (req, to);
         }

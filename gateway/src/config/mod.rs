@@ -8,6 +8,7 @@
 mod raw;
 mod validate;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -28,6 +29,8 @@ pub struct Config {
     pub terminals: Vec<TerminalConfig>,
     /// The file this was loaded from (used to reload it).
     pub source: PathBuf,
+    /// Position in `terminals` by username: every REGISTER looks one up.
+    terminal_index: HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -309,7 +312,9 @@ impl Config {
     /// The terminal with this username (exact, as SIP user parts are
     /// case-sensitive).
     pub fn terminal(&self, username: &str) -> Option<&TerminalConfig> {
-        self.terminals.iter().find(|t| t.username == username)
+        self.terminal_index
+            .get(username)
+            .and_then(|&i| self.terminals.get(i))
     }
 
     /// The terminal with this H.323 alias (or username).

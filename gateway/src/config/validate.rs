@@ -135,6 +135,11 @@ pub(super) fn build(raw: RawConfig, loc: &Locator) -> Result<Config, ConfigError
         http,
         auth,
         rooms,
+        terminal_index: terminals
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.username.clone(), i))
+            .collect(),
         terminals,
         source: loc.path.to_path_buf(),
     })

@@ -471,6 +471,20 @@ impl Core {
         }
     }
 
+    /// A final answer that needs no retransmission absorption (see
+    /// [`TransactionLayer::respond_stateless`]), counted like any other.
+    fn respond_stateless(&mut self, key: &TransactionKey, resp: rsip::Response) {
+        let code = resp.status_code.code();
+        self.metrics
+            .sip_responses
+            .with_label_values(&[&code.to_string()])
+            .inc();
+        match self.txn.respond_stateless(key, resp, Instant::now()) {
+            Ok(ev) => self.emit(ev),
+            Err(e) => tracing::debug!(error = %e, code, "response not sent"),
+        }
+    }
+
     /// A plain response to a request.
     fn reply(
         &mut self,
@@ -479,13 +493,30 @@ impl Core {
         code: u16,
         reason: Option<&str>,
     ) {
+        let resp = Self::plain_response(req, code, reason);
+        self.respond(key, resp);
+    }
+
+    /// [`Core::reply`] without Timer J: for refusals that change nothing.
+    fn reply_stateless(
+        &mut self,
+        key: &TransactionKey,
+        req: &rsip::Request,
+        code: u16,
+        reason: Option<&str>,
+    ) {
+        let resp = Self::plain_response(req, code, reason);
+        self.respond_stateless(key, resp);
+    }
+
+    fn plain_response(req: &rsip::Request, code: u16, reason: Option<&str>) -> rsip::Response {
         // A final response outside a dialog needs a To tag of ours.
         let tag = message::to_tag(req).is_none().then(message::new_tag);
         let mut resp = message::response(req, code, reason, tag.as_deref());
         if code == 405 || code == 200 {
             headers::push(&mut resp, "Allow", ALLOW);
         }
-        self.respond(key, resp);
+        resp
     }
 
     /// Send a request in a new client transaction, remembering its owner.

@@ -18,7 +18,7 @@ impl Core {
             .map(|v| uri_of(&v))
             .and_then(|u| user_of(&u));
         let Some(aor_user) = aor_user else {
-            self.reply(key, req, 400, Some("To header has no user part"));
+            self.reply_stateless(key, req, 400, Some("To header has no user part"));
             return;
         };
         let Some(authz) = headers::first(req, "Authorization") else {
@@ -64,7 +64,7 @@ impl Core {
             AuthOutcome::UnknownUser { username } => {
                 self.metrics.auth_failures.inc();
                 tracing::warn!(user = %username, peer = %from, "REGISTER for an unknown user");
-                self.reply(key, req, 403, Some("Forbidden"));
+                self.reply_stateless(key, req, 403, Some("Forbidden"));
                 return;
             }
             AuthOutcome::WrongRealm => {
@@ -72,14 +72,14 @@ impl Core {
                 return;
             }
             AuthOutcome::Malformed(why) => {
-                self.reply(key, req, 400, Some(&format!("Bad Authorization: {why}")));
+                self.reply_stateless(key, req, 400, Some(&format!("Bad Authorization: {why}")));
                 return;
             }
         };
         if user != aor_user {
             self.metrics.auth_failures.inc();
             tracing::warn!(user = %user, aor = %aor_user, "authenticated user may not register this AOR");
-            self.reply(
+            self.reply_stateless(
                 key,
                 req,
                 403,
@@ -92,22 +92,16 @@ impl Core {
         let call_id = headers::call_id(req).unwrap_or_default();
         let cseq = headers::cseq(req).map(|c| c.0).unwrap_or(0);
         let ua = headers::first(req, "User-Agent");
-        let outcome = {
+        let now = Instant::now();
+        let (was_registered, outcome) = {
             let mut reg = self
                 .shared
                 .registrar
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
-            reg.register(
-                &user,
-                &contacts,
-                expires,
-                &call_id,
-                cseq,
-                from,
-                ua,
-                Instant::now(),
-            )
+            let was = !reg.bindings(&user, now).is_empty();
+            let outcome = reg.register(&user, &contacts, expires, &call_id, cseq, from, ua, now);
+            (was, outcome)
         };
         match outcome {
             RegisterOutcome::Ok { bindings } => {
@@ -118,16 +112,34 @@ impl Core {
                 headers::push(&mut resp, "Date", httpdate(Self::now_system()));
                 headers::push(&mut resp, "Allow", super::ALLOW);
                 self.respond(key, resp);
-                tracing::info!(user = %user, peer = %from, bindings = bindings.len(), "registered");
-                self.update_registration_gauge();
+                // Refreshes are routine (every terminal, every few minutes):
+                // only changes of state are worth an info line. The gauge
+                // moves by the change; the sweep recounts it every second.
+                let registered = !bindings.is_empty();
+                let gauge = self.metrics.registrations.with_label_values(&["sip"]);
+                match (was_registered, registered) {
+                    (false, true) => {
+                        gauge.inc();
+                        tracing::info!(user = %user, peer = %from, bindings = bindings.len(), "registered");
+                    }
+                    (true, false) => {
+                        gauge.dec();
+                        tracing::info!(user = %user, peer = %from, "unregistered");
+                    }
+                    _ => {
+                        tracing::debug!(user = %user, peer = %from, bindings = bindings.len(), "registration refreshed")
+                    }
+                }
             }
             RegisterOutcome::IntervalTooBrief { min_expires } => {
                 let mut resp = message::response(req, 423, None, Some(&message::new_tag()));
                 headers::push(&mut resp, "Min-Expires", min_expires.to_string());
-                self.respond(key, resp);
+                self.respond_stateless(key, resp);
             }
-            RegisterOutcome::BadRequest(why) => self.reply(key, req, 400, Some(&why)),
-            RegisterOutcome::OutOfOrder => self.reply(key, req, 500, Some("Out of order CSeq")),
+            RegisterOutcome::BadRequest(why) => self.reply_stateless(key, req, 400, Some(&why)),
+            RegisterOutcome::OutOfOrder => {
+                self.reply_stateless(key, req, 500, Some("Out of order CSeq"))
+            }
         }
     }
 
@@ -148,7 +160,7 @@ impl Core {
         for c in self.auth.challenges(Self::now_system(), stale, &algorithms) {
             resp.headers.push(rsip::Header::WwwAuthenticate(c.into()));
         }
-        self.respond(key, resp);
+        self.respond_stateless(key, resp);
     }
 }
 

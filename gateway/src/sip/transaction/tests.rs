@@ -415,6 +415,39 @@ fn server_non_invite_resends_the_last_response() {
 }
 
 #[test]
+fn stateless_answers_keep_no_state_and_copies_are_handled_afresh() {
+    let mut l = layer();
+    let t0 = Instant::now();
+    let reg = request("REGISTER", "z9hG4bKreg1", 1, "UDP", "");
+    let ev = l.on_message(incoming(reg.clone(), udp()), udp(), t0);
+    let key = server_key(&ev);
+    let ev = l
+        .respond_stateless(&key, response(&reg, 401, Some("s")), t0)
+        .expect("answered");
+    assert_eq!(sent(&ev).len(), 1);
+    assert!(status_line(&sent(&ev)[0]).starts_with("SIP/2.0 401"));
+    assert_eq!(l.len(), 0);
+    // A copy goes to the TU again instead of being absorbed.
+    let ev = l.on_message(incoming(reg.clone(), udp()), udp(), t0 + T1);
+    assert!(matches!(ev.as_slice(), [Event::Request { .. }]));
+    // Provisional answers and INVITEs always keep their transaction.
+    let key = server_key(&ev);
+    assert!(l
+        .respond_stateless(&key, response(&reg, 180, Some("s")), t0 + T1)
+        .is_err());
+    let inv = invite("z9hG4bKinv9");
+    let ev = l.on_message(incoming(inv.clone(), udp()), udp(), t0);
+    let key = server_key(&ev);
+    assert!(l
+        .respond_stateless(&key, response(&inv, 486, Some("s")), t0)
+        .is_err());
+    // Stale timers of forgotten transactions fire harmlessly.
+    assert!(run_until(&mut l, t0, T1 * 64)
+        .iter()
+        .all(|(_, e)| !matches!(e, Event::Timeout { .. })));
+}
+
+#[test]
 fn server_non_invite_provisional_then_final() {
     let mut l = layer();
     let t0 = Instant::now();

@@ -9,8 +9,8 @@
 # One "registration" is REGISTER, 401, REGISTER with credentials, 200: two
 # requests. Prints registrations/s for each server and diemcau's ratio.
 # Environment: KAMAILIO_PORT (25060), DIEMCAU_PORT (25062), DIEMCAU_HTTP_PORT
-# (25080), SIPP_PORT (25064), DIEMCAU_BIN (target/release/diemcau, built if
-# missing), KEEP=1 keeps the work dir.
+# (25080), SIPP_PORT (25064), DIEMCAU_BIN (default: target/release/diemcau,
+# rebuilt first), KEEP=1 keeps the work dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,9 +72,22 @@ wait_udp() { # port seconds
   return 1
 }
 
-# run_sipp NAME PORT: drives one server, prints "ok failed seconds".
+# CPU time (user+system, in clock ticks) of every process whose command
+# line matches PATTERN: Kamailio is several processes, diemcau one.
+cpu_ticks() {
+  local total=0 pid t
+  for pid in $(pgrep -f -- "$1"); do
+    t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) || continue
+    total=$((total + t))
+  done
+  echo "$total"
+}
+
+# run_sipp NAME PORT PATTERN: drives one server, prints "ok failed seconds
+# cpu_seconds" (the server's CPU time during the run, matched by PATTERN).
 run_sipp() {
-  local name=$1 port=$2 start end rc=0
+  local name=$1 port=$2 pattern=$3 start end rc=0 cpu0 cpu1
+  cpu0=$(cpu_ticks "$pattern")
   start=$(date +%s.%N)
   sipp "127.0.0.1:$port" -sf bench/register.xml -inf "$work/users.csv" \
     -t "$transport" -i 127.0.0.1 -p "$sipp_port" \
@@ -84,11 +97,13 @@ run_sipp() {
     -trace_err -error_file "$work/$name-errors.log" \
     >"$work/$name-sipp.log" 2>&1 || rc=$?
   end=$(date +%s.%N)
+  cpu1=$(cpu_ticks "$pattern")
   # Cumulative successes and failures from the last stats row.
-  awk -F';' -v secs="$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" '
+  awk -F';' -v cpu="$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (b - a) / hz }')" \
+    -v secs="$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" '
     NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "SuccessfulCall(C)") s = i; if ($i == "FailedCall(C)") f = i } next }
     { ok = $s; bad = $f }
-    END { printf "%d %d %.3f\n", ok, bad, secs }' "$work/$name-stats.csv"
+    END { printf "%d %d %.3f %.2f\n", ok, bad, secs, cpu }' "$work/$name-stats.csv"
   if ((rc != 0 && rc != 1)); then
     echo "register.sh: sipp against $name exited $rc (see $work/$name-sipp.log)" >&2
   fi
@@ -107,12 +122,14 @@ bench_kamailio() {
   kamailio -f "$work/kamailio.cfg" -DD -E -Y "$work" -w "$work" >"$work/kamailio.log" 2>&1 &
   pids+=($!)
   wait_udp "$kam_port" 10 || { echo "kamailio did not start:"; tail -20 "$work/kamailio.log"; return 1; }
-  result[kamailio]=$(run_sipp kamailio "$kam_port")
+  result[kamailio]=$(run_sipp kamailio "$kam_port" "kamailio -f $work/kamailio.cfg")
 }
 
 bench_diemcau() {
   local bin=${DIEMCAU_BIN:-target/release/diemcau}
-  if [[ ! -x $bin ]]; then
+  # Without DIEMCAU_BIN, build (a no-op when up to date) so that a stale
+  # binary is never measured.
+  if [[ -z ${DIEMCAU_BIN:-} ]]; then
     cargo build --release -p diemcau-gateway --bin diemcau >&2
   fi
   {
@@ -139,7 +156,7 @@ bench_diemcau() {
     tail -20 "$work/diemcau.log" >&2
     return 1
   fi
-  result[diemcau]=$(run_sipp diemcau "$dc_port")
+  result[diemcau]=$(run_sipp diemcau "$dc_port" "diemcau --config $work/diemcau.toml")
 }
 
 echo "REGISTER benchmark: $users users, $count registrations, transport $transport," \
@@ -151,16 +168,19 @@ wait 2>/dev/null || true
 pids=()
 [[ $only == kamailio ]] || bench_diemcau || echo "(diemcau run failed)"
 
-printf '\n%-10s %10s %8s %9s %12s %12s\n' server registered failed seconds "reg/s" "REGISTER/s"
+printf '\n%-10s %10s %8s %9s %12s %12s %11s %14s\n' server registered failed seconds "reg/s" "REGISTER/s" "server CPU" "CPU us / reg"
 for name in kamailio diemcau; do
   [[ -n ${result[$name]:-} ]] || continue
-  read -r ok bad secs <<<"${result[$name]}"
-  awk -v n="$name" -v ok="$ok" -v bad="$bad" -v s="$secs" 'BEGIN {
-    printf "%-10s %10d %8d %9.2f %12.0f %12.0f\n", n, ok, bad, s, ok / s, 2 * ok / s }'
+  read -r ok bad secs cpu <<<"${result[$name]}"
+  awk -v n="$name" -v ok="$ok" -v bad="$bad" -v s="$secs" -v c="$cpu" 'BEGIN {
+    printf "%-10s %10d %8d %9.2f %12.0f %12.0f %10.2fs %14.1f\n", n, ok, bad, s, ok / s, 2 * ok / s, c, ok ? 1e6 * c / ok : 0 }'
 done
 if [[ -n ${result[kamailio]:-} && -n ${result[diemcau]:-} ]]; then
-  read -r kok _ ksecs <<<"${result[kamailio]}"
-  read -r dok _ dsecs <<<"${result[diemcau]}"
-  awk -v a="$dok" -v as="$dsecs" -v b="$kok" -v bs="$ksecs" 'BEGIN {
-    printf "\ndiemcau / kamailio: %.2f\n", (a / as) / (b / bs) }'
+  read -r kok _ ksecs kcpu <<<"${result[kamailio]}"
+  read -r dok _ dsecs dcpu <<<"${result[diemcau]}"
+  # Throughput is bounded by sipp too (it shares the 2 cores), so the CPU
+  # each server spends per registration is printed as a second ratio.
+  awk -v a="$dok" -v as="$dsecs" -v b="$kok" -v bs="$ksecs" -v ac="$dcpu" -v bc="$kcpu" 'BEGIN {
+    printf "\ndiemcau / kamailio, registrations/s: %.2f\n", (a / as) / (b / bs)
+    if (ac > 0 && a > 0 && b > 0) printf "kamailio / diemcau, CPU per registration: %.2f (above 1: diemcau uses less)\n", (bc / b) / (ac / a) }'
 fi

@@ -241,3 +241,46 @@ fn baresip_call_lasts_30s_with_media_hold_and_resume() {
     );
     assert_eq!(d.metric("diemcau_calls", &[("room", "1000")]), Some(0.0));
 }
+
+/// SIGHUP with a changed config: the call in progress goes on (media still
+/// counted), a new terminal can register, a new room appears.
+#[test]
+fn reload_keeps_the_call_and_adds_a_terminal_and_a_room() {
+    let mut d = Daemon::start(DaemonOptions::default());
+    let mut a = Baresip::start(
+        &Account::new("101", "demo101", d.sip_addr()).line(),
+        BaresipOptions::audio_only(),
+    );
+    a.wait_registered(WAIT).expect("101 registers");
+    a.dial(&d.sip_uri("1000"));
+    assert!(a.wait_for_event("CALL_ESTABLISHED", WAIT).is_some());
+    assert!(wait_until(WAIT, || participant_state(&d).as_deref()
+        == Some("connected")));
+
+    d.reconfigure(
+        DaemonOptions::default()
+            .room(diemcau_e2e::Room::new("2000", "Phòng họp 2"))
+            .terminal(diemcau_e2e::Terminal::sip("104", "demo104").display_name("Điểm cầu Huế")),
+    );
+    assert!(
+        wait_until(WAIT, || d.api_get("/rooms/2000").status == 200),
+        "room 2000 missing after SIGHUP"
+    );
+    let b = Baresip::start(
+        &Account::new("104", "demo104", d.sip_addr()).line(),
+        BaresipOptions::audio_only(),
+    );
+    b.wait_registered(WAIT)
+        .expect("104 registers after the reload");
+
+    let before = rtp_packets(&d);
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        rtp_packets(&d) > before + 50.0,
+        "media stopped after SIGHUP"
+    );
+    assert_eq!(participant_state(&d).as_deref(), Some("connected"));
+    assert!(a.events().iter().all(|e| e["type"] != "CALL_CLOSED"));
+    a.hangup();
+    assert!(wait_until(WAIT, || participant_count(&d) == 0));
+}

@@ -59,6 +59,9 @@ pub struct Call {
     /// CSeq of our pending re-INVITE (glare detection, RFC 3261 §14.2).
     pub reinvite_pending: Option<u32>,
     pub peer_allows_update: bool,
+    /// `call{call_id, room, peer}`: every event about this call is logged
+    /// inside it.
+    pub span: tracing::Span,
 }
 
 impl Call {
@@ -259,6 +262,12 @@ impl Core {
             timer_generation: 0,
             reinvite_pending: None,
             peer_allows_update: headers::has_token(req, "Allow", "UPDATE"),
+            // on_invite runs inside the span opened for the new Call-ID.
+            span: {
+                let span = tracing::Span::current();
+                span.record("room", room_number.as_str());
+                span
+            },
         };
         tracing::info!(call_id = %call_id, room = %room_number, room_name = %room_name, peer = %from, participant, "inbound call");
         // 180 Ringing with our tag: the dialog is early from here on.
@@ -1446,6 +1455,7 @@ impl Core {
                 timer_generation: 0,
                 reinvite_pending: None,
                 peer_allows_update: false,
+                span: tracing::info_span!("call", call_id = %call_id, room = %room_number, peer = %peer),
             },
         );
         tracing::info!(call_id = %call_id, room = %room_number, target = %request_uri, peer = %peer, "dialling out");

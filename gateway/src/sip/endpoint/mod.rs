@@ -406,21 +406,61 @@ impl Core {
                     self.timers
                         .schedule(now + Duration::from_secs(1), CoreTimer::RegistrarSweep);
                 }
-                CoreTimer::Answer { call_id } => self.answer_call(&call_id).await,
+                CoreTimer::Answer { call_id } => {
+                    let span = self
+                        .call_span(Some(&call_id))
+                        .unwrap_or_else(tracing::Span::none);
+                    tracing::Instrument::instrument(self.answer_call(&call_id), span).await
+                }
                 CoreTimer::SessionRefresh {
                     call_id,
                     generation,
-                } => self.session_refresh(&call_id, generation),
+                } => {
+                    let span = self
+                        .call_span(Some(&call_id))
+                        .unwrap_or_else(tracing::Span::none);
+                    let _in_call = span.enter();
+                    self.session_refresh(&call_id, generation)
+                }
                 CoreTimer::SessionExpire {
                     call_id,
                     generation,
-                } => self.session_expired(&call_id, generation),
+                } => {
+                    let span = self
+                        .call_span(Some(&call_id))
+                        .unwrap_or_else(tracing::Span::none);
+                    let _in_call = span.enter();
+                    self.session_expired(&call_id, generation)
+                }
             }
+        }
+    }
+
+    /// The span of call `call_id`, if there is such a call.
+    fn call_span(&self, call_id: Option<&str>) -> Option<tracing::Span> {
+        call_id
+            .and_then(|id| self.calls.get(id))
+            .map(|c| c.span.clone())
+    }
+
+    /// The span to handle a request in: its call's, a new one for an
+    /// initial INVITE (its room is recorded once known), else none.
+    fn request_span(&self, req: &rsip::Request, from: Peer) -> tracing::Span {
+        let call_id = headers::call_id(req);
+        if let Some(span) = self.call_span(call_id.as_deref()) {
+            return span;
+        }
+        match (&req.method, call_id) {
+            (rsip::Method::Invite, Some(id)) if message::to_tag(req).is_none() => {
+                tracing::info_span!("call", call_id = %id, room = tracing::field::Empty, peer = %from)
+            }
+            _ => tracing::Span::none(),
         }
     }
 
     /// Apply what the transaction layer decided.
     async fn handle_events(&mut self, events: Vec<Event>) {
+        use tracing::Instrument;
         // Handlers may produce more events (responses, new requests); they
         // go through `emit`, which transmits directly, so no recursion here.
         for ev in events {
@@ -431,12 +471,29 @@ impl Core {
                     request,
                     from,
                     cancels,
-                } => self.on_request(key, request, from, cancels).await,
-                Event::Ack { request, from } => self.on_ack(request, from).await,
-                Event::Response { key, response } => self.on_response(key, response).await,
+                } => {
+                    let span = self.request_span(&request, from);
+                    self.on_request(key, request, from, cancels)
+                        .instrument(span)
+                        .await
+                }
+                Event::Ack { request, from } => {
+                    let span = self.request_span(&request, from);
+                    self.on_ack(request, from).instrument(span).await
+                }
+                Event::Response { key, response } => {
+                    let span = self
+                        .call_span(headers::call_id(&response).as_deref())
+                        .unwrap_or_else(tracing::Span::none);
+                    self.on_response(key, response).instrument(span).await
+                }
                 Event::Timeout { key } => self.on_client_timeout(key),
                 Event::AckTimeout { call_id, .. } => {
-                    tracing::warn!(call_id = %call_id, "no ACK for our 2xx; ending the call");
+                    let span = self
+                        .call_span(Some(&call_id))
+                        .unwrap_or_else(tracing::Span::none);
+                    let _in_call = span.enter();
+                    tracing::warn!("no ACK for our 2xx; ending the call");
                     self.end_call(&call_id, true, "ACK timeout");
                 }
                 Event::StrayResponse { response } => {

@@ -4,20 +4,7 @@
 
 use std::net::SocketAddr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MediaKind {
-    Audio,
-    Video,
-}
-
-impl MediaKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MediaKind::Audio => "audio",
-            MediaKind::Video => "video",
-        }
-    }
-}
+pub use diemcau_codecs::catalogue::MediaKind;
 
 /// Media direction of the stream **from the gateway's side**, i.e. the
 /// attribute we put in our SDP. `SendOnly` therefore means the peer does not

@@ -380,18 +380,7 @@ impl Core {
         headers::push(&mut resp, "Accept", super::ACCEPT);
         headers::push(&mut resp, "Supported", super::SUPPORTED);
         if let Some(t) = call.session_timer {
-            if t.peer_supports {
-                headers::push(&mut resp, "Require", "timer");
-            }
-            headers::push(
-                &mut resp,
-                "Session-Expires",
-                SessionExpires {
-                    interval: t.interval,
-                    refresher: Some(t.refresher),
-                }
-                .header_value(),
-            );
+            push_session_timer(&mut resp, t);
         }
         if let Some(sdp) = &call.local_sdp {
             message::set_body(&mut resp, "application/sdp", sdp.to_string().into_bytes());
@@ -768,18 +757,7 @@ impl Core {
         headers::push(&mut resp, "Allow", super::ALLOW);
         headers::push(&mut resp, "Supported", super::SUPPORTED);
         if let Some(t) = call.session_timer {
-            if t.peer_supports {
-                headers::push(&mut resp, "Require", "timer");
-            }
-            headers::push(
-                &mut resp,
-                "Session-Expires",
-                SessionExpires {
-                    interval: t.interval,
-                    refresher: Some(t.refresher),
-                }
-                .header_value(),
-            );
+            push_session_timer(&mut resp, t);
         }
         if let Some(sdp) = body {
             message::set_body(&mut resp, "application/sdp", sdp.to_string().into_bytes());
@@ -1490,4 +1468,21 @@ impl Core {
             .or(user)
             .unwrap_or_else(|| "Khách".to_string())
     }
+}
+
+/// Session-Expires (and Require: timer when the peer supports it) in a 2xx
+/// that accepts a session refresh or an initial INVITE (RFC 4028 §9).
+fn push_session_timer(resp: &mut rsip::Response, t: SessionTimer) {
+    if t.peer_supports {
+        headers::push(resp, "Require", "timer");
+    }
+    headers::push(
+        resp,
+        "Session-Expires",
+        SessionExpires {
+            interval: t.interval,
+            refresher: Some(t.refresher),
+        }
+        .header_value(),
+    );
 }

@@ -407,18 +407,14 @@ impl Core {
                         .schedule(now + Duration::from_secs(1), CoreTimer::RegistrarSweep);
                 }
                 CoreTimer::Answer { call_id } => {
-                    let span = self
-                        .call_span(Some(&call_id))
-                        .unwrap_or_else(tracing::Span::none);
+                    let span = self.call_span(Some(&call_id));
                     tracing::Instrument::instrument(self.answer_call(&call_id), span).await
                 }
                 CoreTimer::SessionRefresh {
                     call_id,
                     generation,
                 } => {
-                    let span = self
-                        .call_span(Some(&call_id))
-                        .unwrap_or_else(tracing::Span::none);
+                    let span = self.call_span(Some(&call_id));
                     let _in_call = span.enter();
                     self.session_refresh(&call_id, generation)
                 }
@@ -426,9 +422,7 @@ impl Core {
                     call_id,
                     generation,
                 } => {
-                    let span = self
-                        .call_span(Some(&call_id))
-                        .unwrap_or_else(tracing::Span::none);
+                    let span = self.call_span(Some(&call_id));
                     let _in_call = span.enter();
                     self.session_expired(&call_id, generation)
                 }
@@ -436,19 +430,22 @@ impl Core {
         }
     }
 
-    /// The span of call `call_id`, if there is such a call.
-    fn call_span(&self, call_id: Option<&str>) -> Option<tracing::Span> {
+    /// The span of call `call_id`; none when there is no such call.
+    fn call_span(&self, call_id: Option<&str>) -> tracing::Span {
         call_id
             .and_then(|id| self.calls.get(id))
-            .map(|c| c.span.clone())
+            .map_or_else(tracing::Span::none, |c| c.span.clone())
     }
 
     /// The span to handle a request in: its call's, a new one for an
     /// initial INVITE (its room is recorded once known), else none.
     fn request_span(&self, req: &rsip::Request, from: Peer) -> tracing::Span {
         let call_id = headers::call_id(req);
-        if let Some(span) = self.call_span(call_id.as_deref()) {
-            return span;
+        if call_id
+            .as_ref()
+            .is_some_and(|id| self.calls.contains_key(id))
+        {
+            return self.call_span(call_id.as_deref());
         }
         match (&req.method, call_id) {
             (rsip::Method::Invite, Some(id)) if message::to_tag(req).is_none() => {
@@ -482,16 +479,12 @@ impl Core {
                     self.on_ack(request, from).instrument(span).await
                 }
                 Event::Response { key, response } => {
-                    let span = self
-                        .call_span(headers::call_id(&response).as_deref())
-                        .unwrap_or_else(tracing::Span::none);
+                    let span = self.call_span(headers::call_id(&response).as_deref());
                     self.on_response(key, response).instrument(span).await
                 }
                 Event::Timeout { key } => self.on_client_timeout(key),
                 Event::AckTimeout { call_id, .. } => {
-                    let span = self
-                        .call_span(Some(&call_id))
-                        .unwrap_or_else(tracing::Span::none);
+                    let span = self.call_span(Some(&call_id));
                     let _in_call = span.enter();
                     tracing::warn!("no ACK for our 2xx; ending the call");
                     self.end_call(&call_id, true, "ACK timeout");

@@ -9,7 +9,6 @@
 //! nonce expires (the nonce lifetime bounds that window).
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};

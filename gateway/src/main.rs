@@ -152,6 +152,7 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
         sip_udp = ?transports.udp_local_addrs(),
         sip_tcp = ?transports.tcp_local_addrs(),
         http = %config.http.listen,
+        advertised = %config.public_address(),
         rooms = config.rooms.len(),
         terminals = config.terminals.len(),
         "diemcau ready"

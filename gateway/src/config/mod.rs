@@ -31,6 +31,10 @@ pub struct Config {
     pub source: PathBuf,
     /// Position in `terminals` by username: every REGISTER looks one up.
     terminal_index: HashMap<String, usize>,
+    /// The host's primary address, found by [`Config::load`] (not by
+    /// `from_str`, which stays free of I/O): the fallback to advertise when
+    /// SIP listens on a wildcard address and no public address is set.
+    detected_address: Option<IpAddr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -282,7 +286,9 @@ impl Config {
             column: 0,
             reason: format!("cannot read: {e}"),
         })?;
-        Config::from_str(&text, path)
+        let mut config = Config::from_str(&text, path)?;
+        config.detected_address = primary_address();
+        Ok(config)
     }
 
     /// Parse and validate configuration text; `path` is used in errors and
@@ -342,7 +348,8 @@ impl Config {
     }
 
     /// The address to advertise in Contact headers and SDP: the configured
-    /// public address, else the first specific listen address, else loopback.
+    /// public address, else the first specific listen address, else the
+    /// host's primary address (wildcard listeners), else loopback.
     pub fn public_address(&self) -> IpAddr {
         self.server.public_address.unwrap_or_else(|| {
             self.sip
@@ -351,9 +358,21 @@ impl Config {
                 .chain(&self.sip.tcp)
                 .map(SocketAddr::ip)
                 .find(|ip| !ip.is_unspecified())
+                .or(self.detected_address)
                 .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
         })
     }
+}
+
+/// The source address the kernel would pick towards the outside world: a
+/// connected UDP socket learns it from the routing table without sending
+/// anything. None on a host without a route (then loopback is used).
+fn primary_address() -> Option<IpAddr> {
+    let sock = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
+    // TEST-NET-1 (RFC 5737): only the route matters; no packet is sent.
+    sock.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
+    let ip = sock.local_addr().ok()?.ip();
+    (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
 }
 
 #[cfg(test)]

@@ -142,6 +142,7 @@ pub(super) fn build(raw: RawConfig, loc: &Locator) -> Result<Config, ConfigError
             .collect(),
         terminals,
         source: loc.path.to_path_buf(),
+        detected_address: None,
     })
 }
 

@@ -3,7 +3,8 @@
 #
 #   scripts/setup.sh run     build + run the daemon (compiler, GStreamer, fonts)
 #   scripts/setup.sh test    run + the real peers the tests drive (baresip,
-#                            sipp, tshark, kamailio, systemd-analyze, curl, jq)
+#                            linphonec, sipp, tshark, kamailio,
+#                            systemd-analyze, curl, jq)
 #   scripts/setup.sh bench   test + what bench/ uses (same set today)
 #
 # Idempotent: packages already installed are skipped, and apt-get is not
@@ -26,6 +27,7 @@ run_pkgs=(
 )
 test_pkgs=(
   baresip-core baresip-ffmpeg # a real SIP UA with video
+  linphone-cli                # linphonec: a SIP UA with SHA-256 digest
   sip-tester                  # sipp: scripted SIP scenarios
   tshark                      # decode and judge what we put on the wire
   kamailio                    # reference registrar (bench; cheap to have)
@@ -39,7 +41,7 @@ case "$purpose" in
   test) wanted=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
   bench) wanted=("${run_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
   -h | --help | help)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *)

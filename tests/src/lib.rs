@@ -3,6 +3,8 @@
 //! - [`Daemon`] starts the built binary on free loopback ports with a
 //!   generated config and offers HTTP, metrics and admin-API helpers.
 //! - [`Baresip`] is a real SIP terminal (audio + video) driven over ctrl_tcp.
+//! - [`Linphone`] is linphonec, a SIP terminal that answers SHA-256 digest
+//!   challenges (RFC 8760), driven over its stdin.
 //! - [`Sipp`] runs the scripted scenarios in `tests/scenarios`.
 //! - [`Tshark`] captures on loopback and judges packets with Wireshark's
 //!   dissectors.
@@ -14,6 +16,7 @@
 pub mod baresip;
 pub mod daemon;
 pub mod http;
+pub mod linphone;
 pub mod ports;
 pub mod prom;
 pub mod sipp;
@@ -23,6 +26,7 @@ pub mod util;
 pub use baresip::{Account, Baresip, BaresipOptions};
 pub use daemon::{Daemon, DaemonOptions, Room, Terminal, DEMO_TOKEN};
 pub use http::HttpResponse;
+pub use linphone::{Linphone, LinphoneAccount};
 pub use sipp::{Sipp, SippResult};
 pub use tshark::Tshark;
 pub use util::{wait_for, wait_until};

@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use diemcau_e2e::{Account, Baresip, BaresipOptions, Daemon, DaemonOptions, Sipp};
+use diemcau_e2e::{
+    Account, Baresip, BaresipOptions, Daemon, DaemonOptions, Linphone, LinphoneAccount, Sipp,
+    Terminal, Tshark,
+};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -178,4 +181,102 @@ fn baresip_with_a_wrong_password_stays_unregistered() {
     let outcome = b.wait_registered(WAIT);
     assert!(outcome.is_err(), "registered with a wrong password");
     assert!(registered_users(&d).is_empty());
+}
+
+/// The demo config plus terminal 104, offered SHA-256 digest only.
+fn sha256_only_daemon() -> Daemon {
+    Daemon::start(
+        DaemonOptions::default().terminal(
+            Terminal::sip("104", "pw104")
+                .display_name("Điểm cầu Cần Thơ")
+                .digest_algorithms(&["SHA-256"]),
+        ),
+    )
+}
+
+/// Every `sip.auth.algorithm` in the rows (tshark joins repeats with `,`).
+fn algorithms(rows: &[Vec<String>]) -> Vec<String> {
+    rows.iter()
+        .flat_map(|row| row[0].split(','))
+        .map(|a| a.trim_matches('"').to_owned())
+        .collect()
+}
+
+#[test]
+fn linphone_registers_with_sha256_digest() {
+    let d = sha256_only_daemon();
+    let mut cap = Tshark::start(&[d.ports().sip]);
+    let mut l = Linphone::start(&LinphoneAccount::new("104", "pw104", d.sip_addr()));
+    l.wait_registered(WAIT)
+        .expect("linphone registers against a SHA-256-only terminal");
+    let status = l.status_register();
+    assert!(status.starts_with("registered, identity="), "{status}");
+
+    assert_eq!(registered_users(&d), ["104"]);
+    assert_eq!(sip_registrations(&d), Some(1.0));
+    let regs = d.api_get("/registrations").json();
+    assert_eq!(regs[0]["display_name"], "Điểm cầu Cần Thơ", "{regs}");
+    let contact = &regs[0]["contacts"][0];
+    let uri = contact["uri"].as_str().unwrap_or_default();
+    assert!(
+        uri.contains(&format!("sip:104@{}", l.sip_addr())),
+        "contact {uri:?} in {regs}"
+    );
+    let ua = contact["user_agent"].as_str().unwrap_or_default();
+    assert!(ua.contains("Linphone"), "user agent {ua:?} in {regs}");
+
+    // On the wire, as Wireshark reads it: the challenge offered SHA-256
+    // alone, and the REGISTER that got the 200 answered it with SHA-256.
+    let challenges = cap.fields(
+        "sip.Status-Code == 401 && sip.CSeq.method == \"REGISTER\"",
+        &["sip.auth.algorithm"],
+    );
+    let offered = algorithms(&challenges);
+    assert!(!offered.is_empty(), "no 401 to a REGISTER captured");
+    assert!(
+        offered.iter().all(|a| a == "SHA-256"),
+        "challenged with {offered:?}"
+    );
+    let answered = cap.fields(
+        "sip.Method == \"REGISTER\" && sip.Authorization",
+        &["sip.auth.algorithm", "sip.auth.username"],
+    );
+    assert!(
+        !answered.is_empty(),
+        "no REGISTER with Authorization captured"
+    );
+    assert!(
+        answered.iter().all(|row| row[1].trim_matches('"') == "104"),
+        "{answered:?}"
+    );
+    let used = algorithms(&answered);
+    assert!(
+        used.iter().all(|a| a == "SHA-256"),
+        "answered with {used:?}"
+    );
+    let ok = cap.count("sip.Status-Code == 200 && sip.CSeq.method == \"REGISTER\"");
+    assert!(ok >= 1, "no 200 to a REGISTER captured");
+}
+
+#[test]
+fn linphone_with_a_wrong_password_is_refused_under_sha256() {
+    let d = sha256_only_daemon();
+    let failures_before = d.metric("diemcau_auth_failures_total", &[]).unwrap_or(0.0);
+    let mut l = Linphone::start(&LinphoneAccount::new(
+        "104",
+        "not-the-password",
+        d.sip_addr(),
+    ));
+    let outcome = l.wait_registered(WAIT);
+    assert!(
+        outcome.as_ref().is_err_and(|e| e.contains("401")),
+        "registered with a wrong password, or failed otherwise: {outcome:?}"
+    );
+    assert!(registered_users(&d).is_empty());
+    assert_eq!(sip_registrations(&d), Some(0.0));
+    let failures = d.metric("diemcau_auth_failures_total", &[]).unwrap_or(0.0);
+    assert!(
+        failures >= failures_before + 1.0,
+        "auth failures {failures_before} -> {failures}"
+    );
 }

@@ -3,16 +3,20 @@
 //! - [`mixminus`]: sans-IO mix-minus of 20 ms frames (each participant hears
 //!   everyone but itself), with bounded per-participant queues.
 //! - [`level`]: RFC 6464 audio levels and the active speaker detector.
+//! - [`codec`]: GStreamer decode (RTP → PCM) and encode (PCM → RTP) chains
+//!   for PCMU, PCMA, G.722 and Opus, driven through appsrc/appsink.
 //!
 //! Everything inside the mixer is 48 kHz mono signed 16-bit PCM in 20 ms
 //! frames ([`Frame`]); the codec chains resample at the edges.
 
+pub mod codec;
 pub mod level;
 pub mod mixminus;
 
 #[cfg(test)]
 pub(crate) mod testutil;
 
+pub use codec::{AudioCodec, AudioDecoder, AudioEncoder};
 pub use level::{audio_level, SpeakerConfig, SpeakerDetector, SpeakerEvent};
 pub use mixminus::MixMinus;
 

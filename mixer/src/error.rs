@@ -25,4 +25,12 @@ pub enum MixerError {
     Closed,
     #[error("media streams need a tokio runtime")]
     NoRuntime,
+    #[error("codec {0} is not an audio codec the mixer can transcode")]
+    UnsupportedCodec(String),
+    #[error("no audio payload type the mixer can decode in the stream")]
+    NoAudioCodec,
+    /// Building or running a GStreamer pipeline failed: a missing element,
+    /// caps that do not link, or an error posted on the bus.
+    #[error("GStreamer: {0}")]
+    Gstreamer(String),
 }

@@ -4,6 +4,7 @@
 //! attaches a [`MediaSink`] to each stream and sends through
 //! [`MediaStream::send_rtp`].
 
+pub mod audio;
 pub mod error;
 pub mod latch;
 pub mod metrics;

@@ -1,0 +1,313 @@
+//! Mix-minus, sans-IO: every participant hears the sum of everyone else.
+//!
+//! Participants [`push`](MixMinus::push) decoded 20 ms frames whenever they
+//! arrive; the room's clock calls [`mix`](MixMinus::mix) every 20 ms. Each
+//! tick takes at most one frame from each participant's queue, sums all of
+//! them once in `i32`, and gives each receiver `full − own`, saturated to
+//! `i16`: N additions and N subtractions per sample instead of N mixes of
+//! N − 1 inputs. The subtraction is exact because it happens before
+//! saturation, so a participant never hears a trace of itself.
+//!
+//! The queues absorb network jitter but are bounded: a participant with no
+//! frame this tick contributes silence (it is late; we do not wait for it),
+//! and one whose queue grows past [`MAX_QUEUED_FRAMES`] (its clock runs
+//! fast, or a burst arrived) loses its oldest frames, so what it says never
+//! reaches the room more than that much late.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::{Frame, FRAME_SAMPLES, SILENCE};
+use crate::{MixerError, ParticipantId};
+
+/// Frames a participant may have waiting: 60 ms.
+pub const MAX_QUEUED_FRAMES: usize = 3;
+
+/// Counters of one participant's input, for statistics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InputStats {
+    /// Ticks at which the participant had no frame (it contributed silence).
+    pub late: u64,
+    /// Frames dropped because the queue was full.
+    pub dropped: u64,
+    /// Frames mixed.
+    pub mixed: u64,
+}
+
+struct Slot {
+    queue: VecDeque<Frame>,
+    muted: bool,
+    /// What the participant put in this tick's mix (silence if muted/late).
+    contribution: Frame,
+    /// What it hears this tick.
+    output: Frame,
+    stats: InputStats,
+}
+
+impl Slot {
+    fn new() -> Self {
+        Self {
+            queue: VecDeque::with_capacity(MAX_QUEUED_FRAMES + 1),
+            muted: false,
+            contribution: SILENCE,
+            output: SILENCE,
+            stats: InputStats::default(),
+        }
+    }
+}
+
+/// The mix-minus of one room.
+pub struct MixMinus {
+    // BTreeMap: a stable order of outputs, which keeps tests and logs
+    // deterministic.
+    slots: BTreeMap<ParticipantId, Slot>,
+    full: Box<[i32; FRAME_SAMPLES]>,
+}
+
+impl Default for MixMinus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MixMinus {
+    pub fn new() -> Self {
+        Self {
+            slots: BTreeMap::new(),
+            full: Box::new([0; FRAME_SAMPLES]),
+        }
+    }
+
+    /// Add a participant; it is mixed from the next tick.
+    pub fn join(&mut self, id: ParticipantId) -> Result<(), MixerError> {
+        if self.slots.contains_key(&id) {
+            return Err(MixerError::ParticipantExists(id));
+        }
+        self.slots.insert(id, Slot::new());
+        Ok(())
+    }
+
+    /// Remove a participant and whatever it had queued.
+    pub fn leave(&mut self, id: ParticipantId) -> Result<(), MixerError> {
+        self.slots
+            .remove(&id)
+            .map(|_| ())
+            .ok_or(MixerError::NoSuchParticipant(id))
+    }
+
+    /// A muted participant contributes nothing but still hears the room.
+    pub fn set_muted(&mut self, id: ParticipantId, muted: bool) -> Result<(), MixerError> {
+        self.slot(id)?.muted = muted;
+        Ok(())
+    }
+
+    /// Queue a decoded frame of the participant. Returns whether an older
+    /// frame had to be dropped to keep the queue within bounds.
+    pub fn push(&mut self, id: ParticipantId, frame: &Frame) -> Result<bool, MixerError> {
+        let slot = self.slot(id)?;
+        let mut dropped = false;
+        while slot.queue.len() >= MAX_QUEUED_FRAMES {
+            slot.queue.pop_front();
+            slot.stats.dropped += 1;
+            dropped = true;
+        }
+        slot.queue.push_back(*frame);
+        Ok(dropped)
+    }
+
+    pub fn participants(&self) -> impl Iterator<Item = ParticipantId> + '_ {
+        self.slots.keys().copied()
+    }
+
+    pub fn stats(&self, id: ParticipantId) -> Option<InputStats> {
+        self.slots.get(&id).map(|s| s.stats)
+    }
+
+    /// Frames the participant has waiting.
+    pub fn queued(&self, id: ParticipantId) -> Option<usize> {
+        self.slots.get(&id).map(|s| s.queue.len())
+    }
+
+    /// What the participant put in the last tick's mix (silence when it was
+    /// muted or late): the input of the level meter and speaker detector.
+    pub fn contribution(&self, id: ParticipantId) -> Option<&Frame> {
+        self.slots.get(&id).map(|s| &s.contribution)
+    }
+
+    /// One 20 ms tick: what each participant hears, in participant order.
+    pub fn mix(&mut self) -> impl Iterator<Item = (ParticipantId, &Frame)> + '_ {
+        self.full.fill(0);
+        for slot in self.slots.values_mut() {
+            // A muted participant's queue still drains, so that unmuting
+            // does not replay stale audio.
+            match slot.queue.pop_front() {
+                Some(frame) => {
+                    slot.stats.mixed += 1;
+                    slot.contribution = if slot.muted { SILENCE } else { frame };
+                }
+                None => {
+                    slot.stats.late += 1;
+                    slot.contribution = SILENCE;
+                }
+            }
+            for (sum, &s) in self.full.iter_mut().zip(slot.contribution.iter()) {
+                *sum += i32::from(s);
+            }
+        }
+        for slot in self.slots.values_mut() {
+            for ((out, &sum), &own) in slot
+                .output
+                .iter_mut()
+                .zip(self.full.iter())
+                .zip(slot.contribution.iter())
+            {
+                *out =
+                    (sum - i32::from(own)).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+            }
+        }
+        self.slots.iter().map(|(id, s)| (*id, &s.output))
+    }
+
+    fn slot(&mut self, id: ParticipantId) -> Result<&mut Slot, MixerError> {
+        self.slots
+            .get_mut(&id)
+            .ok_or(MixerError::NoSuchParticipant(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::audio::testutil::{concat, tone_amplitude, tone_frame};
+
+    const TONES: [(ParticipantId, f64); 3] = [(1, 440.0), (2, 660.0), (3, 880.0)];
+
+    fn tick(m: &mut MixMinus) -> BTreeMap<ParticipantId, Frame> {
+        m.mix().map(|(id, f)| (id, *f)).collect()
+    }
+
+    #[test]
+    fn each_hears_the_others_and_not_itself() {
+        let mut m = MixMinus::new();
+        for (id, _) in TONES {
+            m.join(id).unwrap();
+        }
+        let mut heard: BTreeMap<ParticipantId, Vec<Frame>> = BTreeMap::new();
+        for i in 0..10 {
+            for (id, f) in TONES {
+                m.push(id, &tone_frame(f, 8000.0, i)).unwrap();
+            }
+            for (id, frame) in tick(&mut m) {
+                heard.entry(id).or_default().push(frame);
+            }
+        }
+        for (id, own) in TONES {
+            let samples = concat(&heard[&id]);
+            for (other, f) in TONES {
+                let a = tone_amplitude(&samples, f);
+                if other == id {
+                    assert!(a < 1.0, "{id} hears itself ({own} Hz): {a}");
+                } else {
+                    assert!((a - 8000.0).abs() < 400.0, "{id} hears {f} Hz at {a}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn saturates_instead_of_wrapping() {
+        let mut m = MixMinus::new();
+        for id in 1..=3 {
+            m.join(id).unwrap();
+            m.push(id, &[30_000; FRAME_SAMPLES]).unwrap();
+        }
+        m.join(4).unwrap();
+        m.push(4, &[-30_000; FRAME_SAMPLES]).unwrap();
+        let out = tick(&mut m);
+        // 1 hears 2 + 3 − 4 = 30000: in range, exact.
+        assert!(out[&1].iter().all(|&s| s == 30_000));
+        // 4 hears 90000: clipped at the top, not wrapped negative.
+        assert!(out[&4].iter().all(|&s| s == i16::MAX));
+        m.push(1, &[i16::MIN; FRAME_SAMPLES]).unwrap();
+        m.push(2, &[i16::MIN; FRAME_SAMPLES]).unwrap();
+        assert!(tick(&mut m)[&3].iter().all(|&s| s == i16::MIN));
+    }
+
+    #[test]
+    fn late_participant_is_silence_and_early_one_is_bounded() {
+        let mut m = MixMinus::new();
+        m.join(1).unwrap();
+        m.join(2).unwrap();
+        // 1 is late: 2 hears silence, and 1 is counted late.
+        m.push(2, &[100; FRAME_SAMPLES]).unwrap();
+        let out = tick(&mut m);
+        assert_eq!(out[&2], SILENCE);
+        assert_eq!(out[&1], [100; FRAME_SAMPLES]);
+        assert_eq!(m.stats(1).unwrap().late, 1);
+
+        // 1 sends a burst of five frames: only the newest three stay.
+        let mut dropped = 0;
+        for v in 1..=5 {
+            dropped += usize::from(m.push(1, &[v; FRAME_SAMPLES]).unwrap());
+        }
+        assert_eq!((dropped, m.queued(1)), (2, Some(MAX_QUEUED_FRAMES)));
+        assert_eq!(m.stats(1).unwrap().dropped, 2);
+        for v in 3..=5 {
+            assert_eq!(tick(&mut m)[&2], [v; FRAME_SAMPLES]);
+        }
+        // Drained: silence again, not a repeat of the last frame.
+        assert_eq!(tick(&mut m)[&2], SILENCE);
+        assert_eq!(m.stats(1).unwrap().mixed, 3);
+    }
+
+    #[test]
+    fn join_and_leave_between_ticks() {
+        let mut m = MixMinus::new();
+        m.join(1).unwrap();
+        assert!(matches!(m.join(1), Err(MixerError::ParticipantExists(1))));
+        m.push(1, &[10; FRAME_SAMPLES]).unwrap();
+        let out = tick(&mut m);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[&1], SILENCE, "alone: hears nobody");
+
+        m.join(2).unwrap();
+        m.push(1, &[10; FRAME_SAMPLES]).unwrap();
+        m.push(2, &[20; FRAME_SAMPLES]).unwrap();
+        let out = tick(&mut m);
+        assert_eq!((out[&1][0], out[&2][0]), (20, 10));
+
+        // 2 leaves with a frame queued: it is gone from the next mix.
+        m.push(2, &[20; FRAME_SAMPLES]).unwrap();
+        m.leave(2).unwrap();
+        assert!(matches!(m.leave(2), Err(MixerError::NoSuchParticipant(2))));
+        assert!(matches!(
+            m.push(2, &SILENCE),
+            Err(MixerError::NoSuchParticipant(2))
+        ));
+        m.push(1, &[10; FRAME_SAMPLES]).unwrap();
+        let out = tick(&mut m);
+        assert_eq!(out.keys().copied().collect::<Vec<_>>(), [1]);
+        assert_eq!(out[&1], SILENCE);
+    }
+
+    #[test]
+    fn muted_participant_still_hears() {
+        let mut m = MixMinus::new();
+        for id in 1..=3 {
+            m.join(id).unwrap();
+        }
+        m.set_muted(2, true).unwrap();
+        m.push(1, &[1; FRAME_SAMPLES]).unwrap();
+        m.push(2, &[2; FRAME_SAMPLES]).unwrap();
+        m.push(3, &[4; FRAME_SAMPLES]).unwrap();
+        let out = tick(&mut m);
+        assert_eq!((out[&1][0], out[&2][0], out[&3][0]), (4, 5, 1));
+        assert_eq!(m.contribution(2), Some(&SILENCE));
+        // Its frame was consumed, not kept for after the unmute.
+        assert_eq!(m.queued(2), Some(0));
+        m.set_muted(2, false).unwrap();
+        m.push(2, &[2; FRAME_SAMPLES]).unwrap();
+        assert_eq!(tick(&mut m)[&1][0], 2);
+    }
+}

@@ -53,7 +53,7 @@ esac
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 if ! command -v cargo >/dev/null 2>&1; then
-  log "cargo not found. Install the Rust toolchain (1.80 or newer), e.g. with"
+  log "cargo not found. Install the Rust toolchain (1.87 or newer), e.g. with"
   log "  apt-get install -y rustup && rustup default stable   (Debian trixie+)"
   log "or from https://rustup.rs, then make sure ~/.cargo/bin is on PATH."
   exit 1

@@ -29,6 +29,8 @@ pub struct RoomView {
     pub has_pin: bool,
     pub max_participants: u32,
     pub layout: String,
+    /// Participant id of the active speaker (from audio levels).
+    pub active_speaker: Option<u64>,
     pub participants: Vec<ParticipantView>,
 }
 

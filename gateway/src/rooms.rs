@@ -68,6 +68,7 @@ impl Room {
             has_pin: self.config.pin.is_some(),
             max_participants: self.config.max_participants,
             layout: self.config.layout.to_string(),
+            active_speaker: self.media.active_speaker(),
             participants: self
                 .participants
                 .values()

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::audio::AudioEngine;
 use crate::ports::{PortAllocator, PortPair};
 use crate::spec::StreamSpec;
 use crate::stream::{MediaStream, StreamStats};
@@ -22,6 +23,8 @@ pub enum RoomEvent {
     /// are all on hold or inactive is not timed out. The gateway ends the
     /// call.
     MediaTimeout { participant: ParticipantId },
+    /// The active speaker changed (audio levels, with hysteresis).
+    ActiveSpeaker { participant: ParticipantId },
 }
 
 const EVENT_QUEUE: usize = 64;
@@ -145,6 +148,8 @@ pub struct MediaRoom {
     /// Dropping the sender stops the watchdog task; it is started with the
     /// first participant (which guarantees a runtime).
     watchdog_stop: Mutex<Option<oneshot::Sender<()>>>,
+    /// Mix-minus audio: everyone hears everyone else.
+    audio: AudioEngine,
 }
 
 impl MediaRoom {
@@ -155,9 +160,18 @@ impl MediaRoom {
         media_timeout: Duration,
     ) -> (Self, mpsc::Receiver<RoomEvent>) {
         let (events, rx) = mpsc::channel(EVENT_QUEUE);
+        let name = name.into();
+        let speaker_events = events.clone();
+        let audio = AudioEngine::new(
+            name.clone(),
+            Box::new(move |participant| {
+                // A full queue loses a speaker change; the next one follows.
+                let _ = speaker_events.try_send(RoomEvent::ActiveSpeaker { participant });
+            }),
+        );
         let room = Self {
             inner: Arc::new(Inner {
-                name: name.into(),
+                name,
                 ports,
                 metrics,
                 media_timeout,
@@ -165,6 +179,7 @@ impl MediaRoom {
                 events,
             }),
             watchdog_stop: Mutex::new(None),
+            audio,
         };
         (room, rx)
     }
@@ -199,6 +214,7 @@ impl MediaRoom {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let ports: Vec<u16> = started.iter().map(|s| s.local_rtp_port()).collect();
+        let to_mix: Vec<Arc<MediaStream>> = started.clone();
         let participant = Participant {
             display_name: display_name.to_owned(),
             watchdog: Watchdog::new(
@@ -214,6 +230,9 @@ impl MediaRoom {
                 return Err(MixerError::ParticipantExists(id));
             }
             parts.insert(id, participant);
+        }
+        for s in to_mix {
+            self.join_audio(id, s);
         }
         self.ensure_watchdog(&runtime);
         tracing::info!(room = %self.inner.name, participant = id, name = display_name, ?ports, "media started");
@@ -240,10 +259,37 @@ impl MediaRoom {
                 "more negotiated streams than started ones; extra ones ignored"
             );
         }
+        let mut changed_audio = Vec::new();
         for (stream, spec) in p.streams.iter().zip(specs) {
             stream.update(spec);
+            if stream.spec().kind == crate::spec::MediaKind::Audio {
+                changed_audio.push(stream.clone());
+            }
+        }
+        drop(parts);
+        for s in changed_audio {
+            self.audio.remove(id);
+            self.join_audio(id, s);
         }
         Ok(())
+    }
+
+    /// Put an audio stream into the mix; a codec the mixer cannot handle is
+    /// logged and the call goes on without mixed audio.
+    fn join_audio(&self, id: ParticipantId, stream: Arc<MediaStream>) {
+        if let Err(e) = self.audio.add(id, stream) {
+            tracing::warn!(room = %self.inner.name, participant = id, error = %e, "audio not mixed for this participant");
+        }
+    }
+
+    /// Mute or unmute what a participant contributes to the mix.
+    pub fn set_muted(&self, id: ParticipantId, muted: bool) -> Result<(), MixerError> {
+        self.audio.set_muted(id, muted)
+    }
+
+    /// The active speaker, if anyone has the floor.
+    pub fn active_speaker(&self) -> Option<ParticipantId> {
+        self.audio.speaker()
     }
 
     /// Stop the participant's streams and free their ports.
@@ -253,6 +299,7 @@ impl MediaRoom {
             .lock()
             .remove(&id)
             .ok_or(MixerError::NoSuchParticipant(id))?;
+        self.audio.remove(id);
         p.close();
         tracing::info!(room = %self.inner.name, participant = id, name = %p.display_name, "media stopped");
         Ok(())

@@ -58,6 +58,7 @@ impl Views for FakeViews {
             has_pin: false,
             max_participants: 16,
             layout: "grid".into(),
+            active_speaker: None,
             participants,
         };
         vec![

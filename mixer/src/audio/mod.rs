@@ -10,6 +10,7 @@
 //! frames ([`Frame`]); the codec chains resample at the edges.
 
 pub mod codec;
+pub mod engine;
 pub mod level;
 pub mod mixminus;
 
@@ -17,6 +18,7 @@ pub mod mixminus;
 pub(crate) mod testutil;
 
 pub use codec::{AudioCodec, AudioDecoder, AudioEncoder};
+pub use engine::AudioEngine;
 pub use level::{audio_level, SpeakerConfig, SpeakerDetector, SpeakerEvent};
 pub use mixminus::MixMinus;
 

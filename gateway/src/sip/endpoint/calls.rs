@@ -1195,6 +1195,9 @@ impl Core {
                     self.end_call(&call_id, true, "Media timeout");
                 }
             }
+            diemcau_mixer::room::RoomEvent::ActiveSpeaker { participant } => {
+                tracing::info!(room, participant, "active speaker");
+            }
         }
     }
 

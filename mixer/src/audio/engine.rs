@@ -51,6 +51,9 @@ struct Member {
     stream: Arc<MediaStream>,
     decoder: Option<Arc<DecoderSink>>,
     encoder: Option<AudioEncoder>,
+    /// Packets sent, and sends refused (no address yet, held, socket full).
+    sent: u64,
+    refused: u64,
 }
 
 struct State {
@@ -129,6 +132,8 @@ impl AudioEngine {
                 stream,
                 decoder,
                 encoder,
+                sent: 0,
+                refused: 0,
             },
         );
         drop(st);
@@ -265,8 +270,17 @@ fn tick(st: &mut State) -> Option<SpeakerEvent> {
             Ok(packets) => {
                 for p in packets {
                     // Before the peer's address is known (or while it holds
-                    // us) sending fails; that is not worth a log line.
-                    let _ = m.stream.send_rtp(&p);
+                    // us) sending fails: logged at the first refusal and
+                    // then every 10 s of them, not per packet.
+                    match m.stream.send_rtp(&p) {
+                        Ok(_) => m.sent += 1,
+                        Err(e) => {
+                            if m.refused % 500 == 0 {
+                                tracing::debug!(room = %room, participant = id, sent = m.sent, refused = m.refused, error = %e, "mixed audio not sent");
+                            }
+                            m.refused += 1;
+                        }
+                    }
                 }
             }
             Err(e) => tracing::debug!(room = %room, participant = id, error = %e, "audio encoder"),

@@ -13,6 +13,7 @@ pub mod room;
 pub mod spec;
 pub mod stats;
 pub mod stream;
+pub mod video;
 
 pub use error::MixerError;
 pub use metrics::{DropReason, MediaMetrics};

@@ -1,0 +1,7 @@
+//! The video half of the room mixer's building blocks: layout geometry
+//! (sans-IO), the per-receiver GStreamer canvas, and the decode/encode
+//! chains around it. Nothing here is wired to a room yet.
+
+pub mod layout;
+
+pub use layout::{compose, Layout, Rect, Tile, View, MAX_TILES};

@@ -25,4 +25,24 @@ pub enum MixerError {
     Closed,
     #[error("media streams need a tokio runtime")]
     NoRuntime,
+    #[error("GStreamer element {0} is missing (is its plugin installed?)")]
+    MissingElement(String),
+    #[error("media pipeline: {0}")]
+    Pipeline(String),
+    #[error("no {0} video codec in the mixer")]
+    UnsupportedCodec(String),
+    #[error("bad RTP caps {caps:?}: {reason}")]
+    BadCaps { caps: String, reason: String },
+}
+
+impl From<gstreamer::glib::BoolError> for MixerError {
+    fn from(e: gstreamer::glib::BoolError) -> Self {
+        MixerError::Pipeline(e.to_string())
+    }
+}
+
+impl From<gstreamer::StateChangeError> for MixerError {
+    fn from(e: gstreamer::StateChangeError) -> Self {
+        MixerError::Pipeline(e.to_string())
+    }
 }

@@ -2,6 +2,11 @@
 //! (sans-IO), the per-receiver GStreamer canvas, and the decode/encode
 //! chains around it. Nothing here is wired to a room yet.
 
+pub mod canvas;
+mod element;
 pub mod layout;
+#[cfg(test)]
+mod testutil;
 
+pub use canvas::{Canvas, CanvasConfig, CanvasTile, TileSource};
 pub use layout::{compose, Layout, Rect, Tile, View, MAX_TILES};

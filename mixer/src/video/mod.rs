@@ -3,10 +3,12 @@
 //! chains around it. Nothing here is wired to a room yet.
 
 pub mod canvas;
+pub mod codec;
 mod element;
 pub mod layout;
 #[cfg(test)]
 mod testutil;
 
 pub use canvas::{Canvas, CanvasConfig, CanvasTile, TileSource};
+pub use codec::{EncoderConfig, VideoCodec, VideoDecoder, VideoEncoder};
 pub use layout::{compose, Layout, Rect, Tile, View, MAX_TILES};

@@ -232,6 +232,10 @@ pub struct EncoderConfig {
 pub const DEFAULT_MTU: u32 = 1200;
 /// Bit rate when the receiver announced no limit.
 pub const DEFAULT_BITRATE_KBPS: u32 = 1024;
+/// The most we send even when the receiver allows more (an H.264 level's
+/// max-br alone can say 14 Mbit/s): beyond this a composed 720p/1080p
+/// conference picture gains nothing visible, and the link pays for it.
+pub const MAX_BITRATE_KBPS: u32 = 2048;
 
 impl EncoderConfig {
     /// What to send on `stream`: the largest picture of the preferred shape
@@ -261,7 +265,7 @@ impl EncoderConfig {
             bitrate_kbps: stream
                 .max_send_bitrate_kbps()
                 .unwrap_or(DEFAULT_BITRATE_KBPS)
-                .max(64),
+                .clamp(64, MAX_BITRATE_KBPS),
             mtu: DEFAULT_MTU,
             packetization_mode,
             // A keyframe every ten seconds at most: receivers ask (FIR, PLI,

@@ -192,3 +192,58 @@ fn bad_caps_are_errors() {
         let _ = dec.push_rtp(junk);
     }
 }
+
+fn negotiated_video(offer: &str) -> NegotiatedStream {
+    use diemcau_codecs::catalogue::{Capabilities, MediaKind};
+    use diemcau_codecs::sdp::SessionDescription;
+    let offer = SessionDescription::parse(offer).unwrap();
+    let neg = diemcau_codecs::negotiate::answer(&offer, &Capabilities::default()).unwrap();
+    neg.stream(MediaKind::Video).unwrap().clone()
+}
+
+fn offer(media: &str) -> String {
+    format!(
+        "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n\
+         m=audio 5000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n{media}"
+    )
+}
+
+#[test]
+fn encoder_settings_follow_the_receiver() {
+    let polycom = negotiated_video(include_str!(
+        "../../../../codecs/fixtures/polycom-group.sdp"
+    ));
+    let c = EncoderConfig::for_stream(&polycom, 1920, 1080, 30).unwrap();
+    assert_eq!(
+        (c.codec, c.payload_type, c.packetization_mode),
+        (VideoCodec::H264, 109, 1)
+    );
+    assert_eq!((c.width, c.height, c.fps), (1280, 720, 30));
+    // Its b=AS and max-br say 1920.
+    assert_eq!(c.bitrate_kbps, 1920);
+    assert_eq!(c.mtu, DEFAULT_MTU);
+
+    // baresip: packetization mode 0 and only the level's bit rate limit,
+    // far above what a composed picture needs.
+    let baresip = negotiated_video(include_str!("../../../../codecs/fixtures/baresip-1.0.sdp"));
+    let c = EncoderConfig::for_stream(&baresip, 1920, 1080, 30).unwrap();
+    assert_eq!((c.codec, c.packetization_mode), (VideoCodec::H264, 0));
+    assert_eq!(c.bitrate_kbps, MAX_BITRATE_KBPS);
+
+    let vp8 = negotiated_video(&offer(
+        "m=video 5002 RTP/AVP 100\r\nb=AS:500\r\na=rtpmap:100 VP8/90000\r\na=fmtp:100 max-fs=1200;max-fr=15\r\n",
+    ));
+    let c = EncoderConfig::for_stream(&vp8, 1280, 720, 30).unwrap();
+    assert_eq!(
+        (c.codec, c.width, c.height, c.fps),
+        (VideoCodec::Vp8, 640, 360, 15)
+    );
+    assert_eq!((c.bitrate_kbps, c.keyframe_interval), (500, 150));
+
+    let h263 = negotiated_video(&offer(
+        "m=video 5002 RTP/AVP 34\r\na=rtpmap:34 H263/90000\r\na=fmtp:34 CIF=2;QCIF=1\r\n",
+    ));
+    let c = EncoderConfig::for_stream(&h263, 1280, 720, 30).unwrap();
+    assert_eq!((c.codec, c.payload_type), (VideoCodec::H263, 34));
+    assert_eq!((c.width, c.height), (352, 288));
+}

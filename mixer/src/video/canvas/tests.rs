@@ -143,6 +143,10 @@ fn a_stalled_input_does_not_stall_the_canvas() {
     );
     c.apply(&ts).unwrap();
     c.start().unwrap();
+    // A decoder that has not produced anything yet holds nothing up.
+    for _ in 0..3 {
+        assert!(c.pull_frame(Duration::from_secs(1)).unwrap().is_some());
+    }
     let red = solid_i420(320, 240, RED_YUV);
     let (x, y) = ts[0].rect.center();
     let deadline = Instant::now() + Duration::from_secs(3);
@@ -229,4 +233,12 @@ fn relayout_from_two_to_three_while_running() {
     wait_for(&c, Duration::from_secs(3), |p| {
         p.primary(W / 4, H / 4) == Some("blue")
     });
+}
+
+#[test]
+fn canvas_and_chains_can_move_between_threads() {
+    fn send<T: Send>() {}
+    send::<Canvas>();
+    send::<crate::video::VideoDecoder>();
+    send::<crate::video::VideoEncoder>();
 }

@@ -25,12 +25,28 @@ pub enum MixerError {
     Closed,
     #[error("media streams need a tokio runtime")]
     NoRuntime,
-    #[error("codec {0} is not an audio codec the mixer can transcode")]
+    #[error("codec {0} is not one the mixer can transcode")]
     UnsupportedCodec(String),
     #[error("no audio payload type the mixer can decode in the stream")]
     NoAudioCodec,
-    /// Building or running a GStreamer pipeline failed: a missing element,
-    /// caps that do not link, or an error posted on the bus.
+    /// Building or running a GStreamer pipeline failed: caps that do not
+    /// link, a state change refused, or an error posted on the bus.
     #[error("GStreamer: {0}")]
     Gstreamer(String),
+    #[error("GStreamer element {0} is missing (is its plugin installed?)")]
+    MissingElement(String),
+    #[error("bad RTP caps {caps:?}: {reason}")]
+    BadCaps { caps: String, reason: String },
+}
+
+impl From<gstreamer::glib::BoolError> for MixerError {
+    fn from(e: gstreamer::glib::BoolError) -> Self {
+        MixerError::Gstreamer(e.to_string())
+    }
+}
+
+impl From<gstreamer::StateChangeError> for MixerError {
+    fn from(e: gstreamer::StateChangeError) -> Self {
+        MixerError::Gstreamer(e.to_string())
+    }
 }

@@ -2,7 +2,8 @@
 //! (symmetric RTP, RFC 3550 statistics) grouped in a room. The GStreamer
 //! mixing pipeline (continuous presence, mix-minus) builds on this: it
 //! attaches a [`MediaSink`] to each stream and sends through
-//! [`MediaStream::send_rtp`].
+//! [`MediaStream::send_rtp`]. Its video building blocks are in [`video`]:
+//! layout geometry, the per-receiver canvas, decode/encode chains.
 
 pub mod audio;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod room;
 pub mod spec;
 pub mod stats;
 pub mod stream;
+pub mod video;
 
 pub use error::MixerError;
 pub use metrics::{DropReason, MediaMetrics};

@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 pub use crate::sip::auth::DigestAlgorithm;
@@ -175,72 +174,8 @@ impl TerminalConfig {
     }
 }
 
-/// The video layout of a room.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Layout {
-    /// Chosen from the number of participants.
-    #[default]
-    Auto,
-    /// One participant full screen (the active speaker).
-    Single,
-    /// Two side by side.
-    SideBySide,
-    Grid2x2,
-    Grid3x3,
-    Grid4x4,
-    /// One large plus five small.
-    OnePlusFive,
-    /// One large plus seven small.
-    OnePlusSeven,
-}
-
-impl Layout {
-    pub const ALL: [Layout; 8] = [
-        Layout::Auto,
-        Layout::Single,
-        Layout::SideBySide,
-        Layout::Grid2x2,
-        Layout::Grid3x3,
-        Layout::Grid4x4,
-        Layout::OnePlusFive,
-        Layout::OnePlusSeven,
-    ];
-
-    /// The spelling used in the configuration file and the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Layout::Auto => "auto",
-            Layout::Single => "1",
-            Layout::SideBySide => "2",
-            Layout::Grid2x2 => "2x2",
-            Layout::Grid3x3 => "3x3",
-            Layout::Grid4x4 => "4x4",
-            Layout::OnePlusFive => "1+5",
-            Layout::OnePlusSeven => "1+7",
-        }
-    }
-}
-
-impl fmt::Display for Layout {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Layout {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim();
-        Layout::ALL
-            .into_iter()
-            .find(|l| l.as_str().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| {
-                let names: Vec<&str> = Layout::ALL.iter().map(|l| l.as_str()).collect();
-                format!("unknown layout {s:?}, expected one of {}", names.join(", "))
-            })
-    }
-}
+/// The video layout of a room: the mixer's, with its config spellings.
+pub use diemcau_mixer::video::Layout;
 
 /// The signalling protocol of a terminal.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize)]

@@ -109,7 +109,7 @@ pub(super) struct RawRoom {
     #[serde(default)]
     pub max_participants: Opt<u32>,
     #[serde(default)]
-    pub layout: Opt<Layout>,
+    pub layout: Opt<LayoutName>,
     #[serde(default)]
     pub aliases: Vec<Spanned<Digits>>,
 }
@@ -164,27 +164,31 @@ impl<'de> Deserialize<'de> for Digits {
     }
 }
 
-impl<'de> Deserialize<'de> for Layout {
+/// A layout as written in the file (the type is the mixer's, so serde's
+/// impl lives on this wrapper).
+pub(super) struct LayoutName(pub Layout);
+
+impl<'de> Deserialize<'de> for LayoutName {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct LayoutVisitor;
 
         impl Visitor<'_> for LayoutVisitor {
-            type Value = Layout;
+            type Value = LayoutName;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a layout name (auto, 1, 2, 2x2, 3x3, 4x4, 1+5, 1+7)")
             }
 
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Layout, E> {
-                v.parse().map_err(E::custom)
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LayoutName, E> {
+                v.parse().map(LayoutName).map_err(E::custom)
             }
 
             // `layout = 1` reads as naturally as `layout = "1"`.
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Layout, E> {
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LayoutName, E> {
                 self.visit_str(&v.to_string())
             }
 
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Layout, E> {
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LayoutName, E> {
                 self.visit_str(&v.to_string())
             }
         }

@@ -518,7 +518,7 @@ fn rooms(raw: Vec<RawRoom>, loc: &Locator) -> Result<(Vec<RoomConfig>, DialNames
             name: name.to_owned(),
             pin,
             max_participants,
-            layout: room.layout.map_or(Layout::Auto, Spanned::into_inner),
+            layout: room.layout.map_or(Layout::Auto, |l| l.into_inner().0),
             aliases,
         });
     }

@@ -12,8 +12,8 @@ use crate::room::ParticipantId;
 /// The most tiles any layout shows (4x4).
 pub const MAX_TILES: usize = 16;
 
-/// How a receiver's canvas is divided. The gateway's configuration enum maps
-/// onto this one.
+/// How a receiver's canvas is divided; also what a room's `layout` is
+/// configured as (spellings in [`Layout::as_str`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Layout {
     /// Chosen from the number of participants to show ([`Layout::auto_for`]).
@@ -30,6 +30,55 @@ pub enum Layout {
     OnePlusFive,
     /// The active speaker large (3/4 of each side) and seven small.
     OnePlusSeven,
+}
+
+// Names as rooms are configured and the API shows them.
+impl Layout {
+    pub const ALL: [Layout; 8] = [
+        Layout::Auto,
+        Layout::Single,
+        Layout::SideBySide,
+        Layout::Grid2x2,
+        Layout::Grid3x3,
+        Layout::Grid4x4,
+        Layout::OnePlusFive,
+        Layout::OnePlusSeven,
+    ];
+
+    /// The spelling used in the configuration file and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Auto => "auto",
+            Layout::Single => "1",
+            Layout::SideBySide => "2",
+            Layout::Grid2x2 => "2x2",
+            Layout::Grid3x3 => "3x3",
+            Layout::Grid4x4 => "4x4",
+            Layout::OnePlusFive => "1+5",
+            Layout::OnePlusSeven => "1+7",
+        }
+    }
+}
+
+impl std::fmt::Display for Layout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Layout {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim();
+        Layout::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Layout::ALL.iter().map(|l| l.as_str()).collect();
+                format!("unknown layout {s:?}, expected one of {}", names.join(", "))
+            })
+    }
 }
 
 /// A cell as fractions of the canvas: columns `x0..x1` of `cols`, rows

@@ -3,10 +3,10 @@
 //! what the API shows of them.
 
 use diemcau_codecs::catalogue::{CodecName, MediaKind};
-use diemcau_codecs::negotiate::{Direction, NegotiatedStream, Negotiation};
+use diemcau_codecs::negotiate::{CodecParams, Direction, NegotiatedStream, Negotiation};
 use diemcau_codecs::sdp::SessionDescription;
 use diemcau_mixer::ports::PortPair;
-use diemcau_mixer::spec::{self, StreamSpec};
+use diemcau_mixer::spec::{self, PayloadFmtp, StreamSpec};
 use diemcau_mixer::MixerError;
 
 use super::Core;
@@ -90,6 +90,23 @@ fn stream_spec(s: &NegotiatedStream) -> StreamSpec {
         remote_rtcp: s.remote_rtcp,
         rtcp_mux: s.rtcp_mux,
         direction: mixer_direction(s.direction),
+        fmtp: vec![PayloadFmtp {
+            payload_type: s.codec.payload_type,
+            recv: s.codec.fmtp.clone(),
+            send: peer_fmtp(&s.codec.params),
+        }],
+        max_send_kbps: s.max_send_bitrate_kbps(),
+    }
+}
+
+/// What the peer receives, as an fmtp the mixer parses back (H.264, H.263
+/// and VP8 limits for its video encoder).
+fn peer_fmtp(params: &CodecParams) -> Option<String> {
+    match params {
+        CodecParams::H264(p) => Some(p.to_fmtp()),
+        CodecParams::H263(p) => Some(p.to_fmtp()),
+        CodecParams::Vp8(p) => p.to_fmtp(),
+        CodecParams::Opus(_) | CodecParams::None => None,
     }
 }
 

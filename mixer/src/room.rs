@@ -270,10 +270,18 @@ impl MediaRoom {
         let mut changed_audio = Vec::new();
         let mut changed_video = Vec::new();
         for (stream, spec) in p.streams.iter().zip(specs) {
+            let before = stream.spec();
             stream.update(spec);
-            match stream.spec().kind {
+            let after = stream.spec();
+            match after.kind {
                 crate::spec::MediaKind::Audio => changed_audio.push(stream.clone()),
-                crate::spec::MediaKind::Video => changed_video.push(stream.clone()),
+                // A session refresh or a new address changes nothing the
+                // video chains use: they keep running (a rebuild costs the
+                // receiver a new keyframe and a blink).
+                crate::spec::MediaKind::Video if !same_video_chains(&before, &after) => {
+                    changed_video.push(stream.clone())
+                }
+                crate::spec::MediaKind::Video => {}
             }
         }
         let name = p.display_name.clone();
@@ -283,8 +291,9 @@ impl MediaRoom {
             self.join_audio(id, s);
         }
         for s in changed_video {
-            self.video.remove(id);
-            self.join_video(id, &name, s);
+            if let Err(e) = self.video.update(id, &name, s) {
+                tracing::warn!(room = %self.inner.name, participant = id, error = %e, "video not mixed for this participant");
+            }
         }
         Ok(())
     }
@@ -399,6 +408,16 @@ impl std::fmt::Debug for MediaRoom {
             .field("participants", &self.participants())
             .finish()
     }
+}
+
+/// Whether the video chains built for `a` serve `b` as they are: same
+/// codecs, parameters and directions.
+fn same_video_chains(a: &StreamSpec, b: &StreamSpec) -> bool {
+    a.kind == b.kind
+        && a.payload_types == b.payload_types
+        && a.direction == b.direction
+        && a.fmtp == b.fmtp
+        && a.max_send_kbps == b.max_send_kbps
 }
 
 /// Periodic media check; ends with the room.

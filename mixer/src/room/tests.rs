@@ -488,7 +488,14 @@ async fn three_participants_see_the_others_and_not_themselves() {
     use crate::video::{EncoderConfig, VideoCodec, VideoDecoder, VideoEncoder};
 
     let started = Instant::now();
-    let (room, _events, _ports) = room(6, Duration::from_secs(30));
+    let ports = Arc::new(allocator(6));
+    // A name of its own: its pump thread is looked for by name at the end.
+    let (room, _events) = MediaRoom::new(
+        "cp-test",
+        ports.clone(),
+        MediaMetrics::unregistered(),
+        Duration::from_secs(30),
+    );
     let mut cameras = Vec::new();
     for (i, colour) in [RED_YUV, GREEN_YUV, BLUE_YUV].into_iter().enumerate() {
         let sock = client().await;
@@ -586,6 +593,35 @@ async fn three_participants_see_the_others_and_not_themselves() {
     })
     .await
     .expect("participant 1 never saw 2 alone");
+
+    // A session refresh (same SDP) keeps the chains; 1 holding its camera
+    // (we receive nothing, a=sendonly on our side) turns its tile on 2's
+    // canvas into a placeholder and stops nothing else.
+    let addr1 = cameras[0].sock.local_addr().unwrap();
+    room.update_participant(1, vec![video(spec(Some(addr1), false, Direction::SendRecv))])
+        .unwrap();
+    assert_eq!(room.video().encoder_config(1), Some(sent.clone()));
+    room.update_participant(1, vec![video(spec(Some(addr1), false, Direction::SendOnly))])
+        .unwrap();
+    let view2 = room.video().views()[&2].clone();
+    assert_eq!(view2.len(), 1);
+    assert_eq!(
+        (view2[0].participant, view2[0].source),
+        (1, crate::video::TileSource::Placeholder)
+    );
+    assert_eq!(room.video().encoder_config(1), Some(sent));
+
+    // Dropping the room stops the pump thread and every pipeline.
+    let pump_threads = || {
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+            .filter(|name| name.trim() == "video-cp-test")
+            .count()
+    };
+    assert_eq!(pump_threads(), 1);
     drop(room);
+    assert_eq!(pump_threads(), 0);
+    assert!(eventually(|| ports.in_use() == 0).await);
     eprintln!("video room test took {:?}", started.elapsed());
 }

@@ -351,15 +351,24 @@ impl VideoEngine {
     }
 
     /// The stream's direction or codec changed (re-INVITE): rebuild its
-    /// chains under the same name and place.
+    /// chains; its tiles keep their place in the others' layouts.
     pub fn update(
         &self,
         id: ParticipantId,
         name: &str,
         stream: Arc<MediaStream>,
     ) -> Result<(), MixerError> {
+        let place = self.lock().order.iter().position(|p| *p == id);
         self.remove(id);
-        self.add(id, name, stream)
+        self.add(id, name, stream)?;
+        if let Some(place) = place {
+            let mut st = self.lock();
+            st.order.retain(|p| *p != id);
+            let place = place.min(st.order.len());
+            st.order.insert(place, id);
+            st.relayout();
+        }
+        Ok(())
     }
 
     /// The participant asked for a keyframe another way (SIP INFO

@@ -463,7 +463,10 @@ async fn watch_until(
             }
             while let Ok((n, from)) = c.sock.try_recv_from(&mut buf) {
                 if c.id == watch {
-                    assert_eq!(from, c.target, "video must come from the participant's own port");
+                    assert_eq!(
+                        from, c.target,
+                        "video must come from the participant's own port"
+                    );
                     decoder.push_rtp(&buf[..n]).unwrap();
                 }
             }
@@ -486,7 +489,6 @@ async fn watch_until(
 async fn three_participants_see_the_others_and_not_themselves() {
     use crate::video::testutil::{Picture, BLUE_YUV, GREEN_YUV, RED_YUV};
     use crate::video::{EncoderConfig, VideoCodec, VideoDecoder, VideoEncoder};
-
     let started = Instant::now();
     let ports = Arc::new(allocator(6));
     // A name of its own: its pump thread is looked for by name at the end.
@@ -534,7 +536,13 @@ async fn three_participants_see_the_others_and_not_themselves() {
     }
     let sent = room.video().encoder_config(1).unwrap();
     assert_eq!(
-        (sent.codec, sent.payload_type, sent.width, sent.height, sent.fps),
+        (
+            sent.codec,
+            sent.payload_type,
+            sent.width,
+            sent.height,
+            sent.fps
+        ),
         (VideoCodec::H264, 96, 640, 360, 15)
     );
     assert_eq!(sent.packetization_mode, 0);
@@ -549,9 +557,11 @@ async fn three_participants_see_the_others_and_not_themselves() {
     )
     .unwrap();
     let no_red = |pic: &Picture| {
-        (0..pic.height)
-            .step_by(8)
-            .all(|y| (0..pic.width).step_by(8).all(|x| pic.primary(x, y) != Some("red")))
+        (0..pic.height).step_by(8).all(|y| {
+            (0..pic.width)
+                .step_by(8)
+                .all(|x| pic.primary(x, y) != Some("red"))
+        })
     };
     let centres = |pic: &Picture, tiles: &[crate::video::CanvasTile]| -> Vec<Option<&str>> {
         tiles
@@ -579,16 +589,20 @@ async fn three_participants_see_the_others_and_not_themselves() {
     })
     .await;
     assert!(never.is_none());
-    assert!(frames.get() >= 8, "only {} frames in a second", frames.get());
+    assert!(
+        frames.get() >= 8,
+        "only {} frames in a second",
+        frames.get()
+    );
 
     // 3 leaves: 1 gets 2 full screen.
     room.remove_participant(3).unwrap();
-    let cameras = &cameras[..2];
+    let two = &cameras[..2];
     let view1 = room.video().views()[&1].clone();
     assert_eq!(view1.len(), 1);
     assert_eq!(view1[0].participant, 2);
     assert!(room.video().encoder_config(3).is_none());
-    watch_until(cameras, 1, &decoder, Duration::from_secs(4), |pic| {
+    watch_until(two, 1, &decoder, Duration::from_secs(4), |pic| {
         centres(pic, &view1) == [Some("green")] && pic.primary(40, 40) == Some("green")
     })
     .await
@@ -598,11 +612,17 @@ async fn three_participants_see_the_others_and_not_themselves() {
     // (we receive nothing, a=sendonly on our side) turns its tile on 2's
     // canvas into a placeholder and stops nothing else.
     let addr1 = cameras[0].sock.local_addr().unwrap();
-    room.update_participant(1, vec![video(spec(Some(addr1), false, Direction::SendRecv))])
-        .unwrap();
+    room.update_participant(
+        1,
+        vec![video(spec(Some(addr1), false, Direction::SendRecv))],
+    )
+    .unwrap();
     assert_eq!(room.video().encoder_config(1), Some(sent.clone()));
-    room.update_participant(1, vec![video(spec(Some(addr1), false, Direction::SendOnly))])
-        .unwrap();
+    room.update_participant(
+        1,
+        vec![video(spec(Some(addr1), false, Direction::SendOnly))],
+    )
+    .unwrap();
     let view2 = room.video().views()[&2].clone();
     assert_eq!(view2.len(), 1);
     assert_eq!(

@@ -326,7 +326,11 @@ fn video_payload(spec: &StreamSpec) -> Result<(u8, VideoCodec), MixerError> {
         .iter()
         .find_map(|(pt, _, name)| Some((*pt, VideoCodec::from_encoding_name(name)?)))
         .ok_or_else(|| {
-            let names: Vec<&str> = spec.payload_types.iter().map(|(_, _, n)| n.as_str()).collect();
+            let names: Vec<&str> = spec
+                .payload_types
+                .iter()
+                .map(|(_, _, n)| n.as_str())
+                .collect();
             MixerError::UnsupportedCodec(names.join(","))
         })
 }
@@ -379,7 +383,10 @@ impl EncoderConfig {
         let ((width, height, fps), packetization_mode) = match (codec, send) {
             (VideoCodec::H264, Some(f)) => {
                 let p = H264Params::from_fmtp(Some(f)).map_err(bad)?;
-                (p.max_resolution(prefer_w, prefer_h, fps), p.packetization_mode)
+                (
+                    p.max_resolution(prefer_w, prefer_h, fps),
+                    p.packetization_mode,
+                )
             }
             (VideoCodec::H264, None) => (capped(H264_DEFAULT), 0),
             (VideoCodec::H263 | VideoCodec::H263_1998, Some(f)) => (

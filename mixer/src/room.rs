@@ -313,6 +313,12 @@ impl MediaRoom {
         self.video.request_keyframe(id);
     }
 
+    /// The continuous-presence layout of every receiver in the room
+    /// (`Layout::Auto` until set).
+    pub fn set_layout(&self, layout: crate::video::Layout) {
+        self.video.set_layout(layout);
+    }
+
     /// The video engine, for what the room does not wrap (views, encoder
     /// settings).
     pub fn video(&self) -> &VideoEngine {

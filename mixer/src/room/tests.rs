@@ -631,6 +631,16 @@ async fn three_participants_see_the_others_and_not_themselves() {
     );
     assert_eq!(room.video().encoder_config(1), Some(sent));
 
+    // A configured layout applies to every receiver: 1 sees 2 in the
+    // first quarter of a 2x2 grid.
+    room.set_layout(crate::video::Layout::Grid2x2);
+    let tile = room.video().views()[&1][0].clone();
+    assert_eq!(tile.participant, 2);
+    assert_eq!(
+        (tile.rect.x, tile.rect.y, tile.rect.width, tile.rect.height),
+        (0, 0, 320, 180)
+    );
+
     // Dropping the room stops the pump thread and every pipeline.
     let pump_threads = || {
         std::fs::read_dir("/proc/self/task")

@@ -14,8 +14,9 @@
 //! appsinks to canvas appsrcs, canvas appsinks to encoders, encoder RTP to
 //! the sockets) with non-blocking pulls, the way the audio engine's tick
 //! does: our code decides what goes where, GStreamer does the pixels.
-//! Every canvas is relaid when someone joins, leaves or (in layouts with a
-//! speaker tile) takes the floor, and its encoder then sends a keyframe.
+//! Every canvas is relaid when someone joins, leaves, (in layouts with a
+//! speaker tile) takes the floor, or the room's layout is changed, and its
+//! encoder then sends a keyframe.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -128,6 +129,8 @@ struct State {
     room: String,
     prefer: VideoPreference,
     speaker: Option<ParticipantId>,
+    /// The room's layout (`Auto` unless configured).
+    layout: Layout,
     /// Join order: tiles keep it.
     order: Vec<ParticipantId>,
     members: BTreeMap<ParticipantId, Member>,
@@ -152,6 +155,7 @@ impl State {
         let State {
             room,
             speaker,
+            layout,
             order,
             members,
             ..
@@ -161,7 +165,7 @@ impl State {
                 continue;
             };
             let cfg = out.canvas.config();
-            let view = compose(Layout::Auto, cfg.width, cfg.height, order, *id, *speaker);
+            let view = compose(*layout, cfg.width, cfg.height, order, *id, *speaker);
             let tiles: Vec<CanvasTile> = view
                 .tiles
                 .iter()
@@ -238,6 +242,7 @@ impl VideoEngine {
                     room: room.into(),
                     prefer,
                     speaker: None,
+                    layout: Layout::Auto,
                     order: Vec::new(),
                     members: BTreeMap::new(),
                 }),
@@ -376,6 +381,16 @@ impl VideoEngine {
     pub fn request_keyframe(&self, id: ParticipantId) {
         if let Some(m) = self.lock().members.get(&id) {
             m.keyframe_asked.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// The room's layout for every receiver (the gateway's configuration);
+    /// canvases that change send a keyframe.
+    pub fn set_layout(&self, layout: Layout) {
+        let mut st = self.lock();
+        if st.layout != layout {
+            st.layout = layout;
+            st.relayout();
         }
     }
 

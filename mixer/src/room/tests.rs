@@ -655,3 +655,40 @@ async fn three_participants_see_the_others_and_not_themselves() {
     assert!(eventually(|| ports.in_use() == 0).await);
     eprintln!("video room test took {:?}", started.elapsed());
 }
+
+/// Five participants who only send video and one who receives it: the
+/// receiver gets 1+5 with the active speaker in the large tile, and the
+/// speaker moving there changes only the order of the same tiles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_active_speaker_takes_the_large_tile() {
+    let (room, _events, _ports) = room(6, Duration::from_secs(30));
+    for id in 1..=6u64 {
+        // Ours is recvonly for the senders: they get no canvas.
+        let direction = if id == 1 {
+            Direction::SendRecv
+        } else {
+            Direction::RecvOnly
+        };
+        add(&room, id, vec![video(spec(None, false, direction))]).await;
+    }
+    let views = room.video().views();
+    assert_eq!(views.keys().copied().collect::<Vec<_>>(), [1]);
+    let order = |room: &MediaRoom| -> Vec<ParticipantId> {
+        room.video().views()[&1]
+            .iter()
+            .map(|t| t.participant)
+            .collect()
+    };
+    assert_eq!(order(&room), [2, 3, 4, 5, 6]);
+    let large = room.video().views()[&1][0].rect;
+    room.video().set_speaker(Some(5));
+    assert_eq!(order(&room), [5, 2, 3, 4, 6]);
+    assert_eq!(room.video().views()[&1][0].rect, large);
+    // The receiver talking changes nothing for itself.
+    room.video().set_speaker(Some(1));
+    assert_eq!(order(&room), [2, 3, 4, 5, 6]);
+    // The speaker leaving: join order again, one tile fewer.
+    room.video().set_speaker(Some(4));
+    room.remove_participant(4).unwrap();
+    assert_eq!(order(&room), [2, 3, 5, 6]);
+}

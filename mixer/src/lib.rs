@@ -21,5 +21,5 @@ pub use error::MixerError;
 pub use metrics::{DropReason, MediaMetrics};
 pub use ports::{PortAllocator, PortPair};
 pub use room::{MediaRoom, ParticipantId, RoomEvent};
-pub use spec::{Direction, MediaKind, StreamSpec};
+pub use spec::{Direction, MediaKind, PayloadFmtp, StreamSpec};
 pub use stream::{MediaSink, MediaStream, ReceivedRtcp, ReceivedRtp, StreamStats};

@@ -11,6 +11,7 @@ use crate::audio::AudioEngine;
 use crate::ports::{PortAllocator, PortPair};
 use crate::spec::StreamSpec;
 use crate::stream::{MediaStream, StreamStats};
+use crate::video::{VideoEngine, VideoPreference};
 use crate::{MediaMetrics, MixerError};
 
 pub type ParticipantId = u64;
@@ -150,6 +151,8 @@ pub struct MediaRoom {
     watchdog_stop: Mutex<Option<oneshot::Sender<()>>>,
     /// Mix-minus audio: everyone hears everyone else.
     audio: AudioEngine,
+    /// Continuous presence: everyone sees everyone else.
+    video: VideoEngine,
 }
 
 impl MediaRoom {
@@ -162,9 +165,12 @@ impl MediaRoom {
         let (events, rx) = mpsc::channel(EVENT_QUEUE);
         let name = name.into();
         let speaker_events = events.clone();
+        let video = VideoEngine::new(name.clone(), VideoPreference::default());
+        let video_speaker = video.speaker_handle();
         let audio = AudioEngine::new(
             name.clone(),
             Box::new(move |participant| {
+                video_speaker.set(Some(participant));
                 // A full queue loses a speaker change; the next one follows.
                 let _ = speaker_events.try_send(RoomEvent::ActiveSpeaker { participant });
             }),
@@ -180,6 +186,7 @@ impl MediaRoom {
             }),
             watchdog_stop: Mutex::new(None),
             audio,
+            video,
         };
         (room, rx)
     }
@@ -232,7 +239,8 @@ impl MediaRoom {
             parts.insert(id, participant);
         }
         for s in to_mix {
-            self.join_audio(id, s);
+            self.join_audio(id, s.clone());
+            self.join_video(id, display_name, s);
         }
         self.ensure_watchdog(&runtime);
         tracing::info!(room = %self.inner.name, participant = id, name = display_name, ?ports, "media started");
@@ -260,18 +268,61 @@ impl MediaRoom {
             );
         }
         let mut changed_audio = Vec::new();
+        let mut changed_video = Vec::new();
         for (stream, spec) in p.streams.iter().zip(specs) {
+            let before = stream.spec();
             stream.update(spec);
-            if stream.spec().kind == crate::spec::MediaKind::Audio {
-                changed_audio.push(stream.clone());
+            let after = stream.spec();
+            match after.kind {
+                crate::spec::MediaKind::Audio => changed_audio.push(stream.clone()),
+                // A session refresh or a new address changes nothing the
+                // video chains use: they keep running (a rebuild costs the
+                // receiver a new keyframe and a blink).
+                crate::spec::MediaKind::Video if !same_video_chains(&before, &after) => {
+                    changed_video.push(stream.clone())
+                }
+                crate::spec::MediaKind::Video => {}
             }
         }
+        let name = p.display_name.clone();
         drop(parts);
         for s in changed_audio {
             self.audio.remove(id);
             self.join_audio(id, s);
         }
+        for s in changed_video {
+            if let Err(e) = self.video.update(id, &name, s) {
+                tracing::warn!(room = %self.inner.name, participant = id, error = %e, "video not mixed for this participant");
+            }
+        }
         Ok(())
+    }
+
+    /// Put a video stream on the others' canvases and give the participant
+    /// its own; a codec the mixer cannot handle is logged and the call goes
+    /// on without mixed video.
+    fn join_video(&self, id: ParticipantId, name: &str, stream: Arc<MediaStream>) {
+        if let Err(e) = self.video.add(id, name, stream) {
+            tracing::warn!(room = %self.inner.name, participant = id, error = %e, "video not mixed for this participant");
+        }
+    }
+
+    /// The participant asked for a keyframe (SIP INFO picture_fast_update;
+    /// RTCP PLI/FIR are handled by the mixer itself).
+    pub fn request_keyframe(&self, id: ParticipantId) {
+        self.video.request_keyframe(id);
+    }
+
+    /// The continuous-presence layout of every receiver in the room
+    /// (`Layout::Auto` until set).
+    pub fn set_layout(&self, layout: crate::video::Layout) {
+        self.video.set_layout(layout);
+    }
+
+    /// The video engine, for what the room does not wrap (views, encoder
+    /// settings).
+    pub fn video(&self) -> &VideoEngine {
+        &self.video
     }
 
     /// Put an audio stream into the mix; a codec the mixer cannot handle is
@@ -300,6 +351,7 @@ impl MediaRoom {
             .remove(&id)
             .ok_or(MixerError::NoSuchParticipant(id))?;
         self.audio.remove(id);
+        self.video.remove(id);
         p.close();
         tracing::info!(room = %self.inner.name, participant = id, name = %p.display_name, "media stopped");
         Ok(())
@@ -362,6 +414,16 @@ impl std::fmt::Debug for MediaRoom {
             .field("participants", &self.participants())
             .finish()
     }
+}
+
+/// Whether the video chains built for `a` serve `b` as they are: same
+/// codecs, parameters and directions.
+fn same_video_chains(a: &StreamSpec, b: &StreamSpec) -> bool {
+    a.kind == b.kind
+        && a.payload_types == b.payload_types
+        && a.direction == b.direction
+        && a.fmtp == b.fmtp
+        && a.max_send_kbps == b.max_send_kbps
 }
 
 /// Periodic media check; ends with the room.

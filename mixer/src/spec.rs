@@ -55,9 +55,33 @@ pub struct StreamSpec {
     /// RTP and RTCP share the RTP port (RFC 5761).
     pub rtcp_mux: bool,
     pub direction: Direction,
+    /// Codec parameters per payload type (video needs them to encode what
+    /// the peer can take). Empty: every codec's defaults.
+    pub fmtp: Vec<PayloadFmtp>,
+    /// The most the peer wants to receive (kbit/s): its b=AS/TIAS and the
+    /// codec's own limit, whichever is lower. `None`: no limit announced.
+    pub max_send_kbps: Option<u32>,
+}
+
+/// The fmtp of one payload type, in both directions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadFmtp {
+    pub payload_type: u8,
+    /// Our `a=fmtp`: what we receive (e.g. the H.264 packetization mode
+    /// the peer sends in).
+    pub recv: Option<String>,
+    /// The peer's parameters: what it can receive from us (max-fs,
+    /// packetization-mode, H.263 sizes, VP8 max-fs/max-fr), plus, for
+    /// H.264, the sprop-parameter-sets of the stream it sends.
+    pub send: Option<String>,
 }
 
 impl StreamSpec {
+    /// The fmtp of a payload type, if any was negotiated.
+    pub fn fmtp(&self, pt: u8) -> Option<&PayloadFmtp> {
+        self.fmtp.iter().find(|f| f.payload_type == pt)
+    }
+
     /// Clock rate and codec name of a payload type, if negotiated.
     pub fn payload_type(&self, pt: u8) -> Option<(u32, &str)> {
         self.payload_types
@@ -106,6 +130,8 @@ mod tests {
             remote_rtcp: rtcp.map(|r| r.parse().unwrap()),
             rtcp_mux: mux,
             direction: Direction::SendRecv,
+            fmtp: Vec::new(),
+            max_send_kbps: None,
         }
     }
 

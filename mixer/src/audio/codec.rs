@@ -568,6 +568,8 @@ mod tests {
             remote_rtcp: None,
             rtcp_mux: false,
             direction: Direction::SendRecv,
+            fmtp: Vec::new(),
+            max_send_kbps: None,
         };
         let mut dec = AudioDecoder::for_stream(&spec).unwrap();
         assert_eq!((dec.codec(), dec.payload_type()), (AudioCodec::Pcma, 8));

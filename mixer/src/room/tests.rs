@@ -424,3 +424,271 @@ async fn three_participants_hear_the_others_and_not_themselves() {
     }
     assert_eq!(room.active_speaker(), Some(3));
 }
+
+// ---- continuous presence through real sockets and GStreamer ----
+
+/// A terminal on loopback sending a solid colour in H.264.
+struct Camera {
+    id: ParticipantId,
+    sock: UdpSocket,
+    target: SocketAddr,
+    colour: (u8, u8, u8),
+    encoder: crate::video::VideoEncoder,
+}
+
+/// Sends a frame from every camera each 66 ms (15 fps), feeds what the
+/// room sends camera `watch` to `decoder`, and returns the first decoded
+/// picture that satisfies `ok`, or `None` after `within`.
+async fn watch_until(
+    cameras: &[Camera],
+    watch: ParticipantId,
+    decoder: &crate::video::VideoDecoder,
+    within: Duration,
+    ok: impl Fn(&crate::video::testutil::Picture) -> bool,
+) -> Option<crate::video::testutil::Picture> {
+    use crate::video::testutil::{solid_i420, Picture};
+    let deadline = Instant::now() + within;
+    let mut buf = vec![0u8; 2048];
+    while Instant::now() < deadline {
+        for c in cameras {
+            c.encoder
+                .push_frame(&solid_i420(320, 180, c.colour))
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(66)).await;
+        for c in cameras {
+            while let Some(p) = c.encoder.pull_rtp(Duration::ZERO).unwrap() {
+                let data = p.map_readable().unwrap();
+                c.sock.send_to(data.as_slice(), c.target).await.unwrap();
+            }
+            while let Ok((n, from)) = c.sock.try_recv_from(&mut buf) {
+                if c.id == watch {
+                    assert_eq!(
+                        from, c.target,
+                        "video must come from the participant's own port"
+                    );
+                    decoder.push_rtp(&buf[..n]).unwrap();
+                }
+            }
+        }
+        while let Some(s) = decoder.pull_frame(Duration::ZERO).unwrap() {
+            let pic = Picture::from_sample(&s);
+            if ok(&pic) {
+                return Some(pic);
+            }
+        }
+    }
+    None
+}
+
+/// Three participants on loopback send red, green and blue H.264 (as a
+/// room system would, without fmtp); the room sends participant 1 a
+/// picture with the other two side by side and not itself, in the default
+/// size for a peer without fmtp. When 3 leaves, 1 sees 2 alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_participants_see_the_others_and_not_themselves() {
+    use crate::video::testutil::{Picture, BLUE_YUV, GREEN_YUV, RED_YUV};
+    use crate::video::{EncoderConfig, VideoCodec, VideoDecoder, VideoEncoder};
+    let started = Instant::now();
+    let ports = Arc::new(allocator(6));
+    // A name of its own: its pump thread is looked for by name at the end.
+    let (room, _events) = MediaRoom::new(
+        "cp-test",
+        ports.clone(),
+        MediaMetrics::unregistered(),
+        Duration::from_secs(30),
+    );
+    let mut cameras = Vec::new();
+    for (i, colour) in [RED_YUV, GREEN_YUV, BLUE_YUV].into_iter().enumerate() {
+        let sock = client().await;
+        let addr = sock.local_addr().unwrap();
+        let pair = room.reserve(1).unwrap().remove(0);
+        let id = i as ParticipantId + 1;
+        room.add_participant(
+            id,
+            &format!("Điểm cầu {id}"),
+            vec![(pair, video(spec(Some(addr), false, Direction::SendRecv)))],
+        )
+        .await
+        .unwrap();
+        let target = rtp_addr(&room.streams(id)[0]);
+        let encoder = VideoEncoder::new(EncoderConfig {
+            codec: VideoCodec::H264,
+            payload_type: 96,
+            width: 320,
+            height: 180,
+            fps: 15,
+            bitrate_kbps: 300,
+            mtu: 1200,
+            packetization_mode: 1,
+            // A keyframe a second: the room decodes from the next one
+            // whatever it missed at the start.
+            keyframe_interval: 15,
+        })
+        .unwrap();
+        cameras.push(Camera {
+            id,
+            sock,
+            target,
+            colour,
+            encoder,
+        });
+    }
+    let sent = room.video().encoder_config(1).unwrap();
+    assert_eq!(
+        (
+            sent.codec,
+            sent.payload_type,
+            sent.width,
+            sent.height,
+            sent.fps
+        ),
+        (VideoCodec::H264, 96, 640, 360, 15)
+    );
+    assert_eq!(sent.packetization_mode, 0);
+    let views = room.video().views();
+    let view1 = &views[&1];
+    let shown: Vec<_> = view1.iter().map(|t| t.participant).collect();
+    assert_eq!(shown, [2, 3]);
+    assert_eq!(view1[0].name, "Điểm cầu 2");
+
+    let decoder = VideoDecoder::new(
+        "application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96",
+    )
+    .unwrap();
+    let no_red = |pic: &Picture| {
+        (0..pic.height).step_by(8).all(|y| {
+            (0..pic.width)
+                .step_by(8)
+                .all(|x| pic.primary(x, y) != Some("red"))
+        })
+    };
+    let centres = |pic: &Picture, tiles: &[crate::video::CanvasTile]| -> Vec<Option<&str>> {
+        tiles
+            .iter()
+            .map(|t| {
+                let (x, y) = t.rect.center();
+                pic.primary(x, y)
+            })
+            .collect()
+    };
+    let pic = watch_until(&cameras, 1, &decoder, Duration::from_secs(8), |pic| {
+        centres(pic, view1) == [Some("green"), Some("blue")]
+    })
+    .await
+    .expect("participant 1 never saw green and blue side by side");
+    assert_eq!((pic.width, pic.height), (640, 360));
+    assert!(no_red(&pic), "participant 1 sees itself");
+    // And it keeps seeing the two others, never itself, frame after frame.
+    let frames = std::cell::Cell::new(0);
+    let never = watch_until(&cameras, 1, &decoder, Duration::from_secs(1), |pic| {
+        frames.set(frames.get() + 1);
+        assert!(no_red(pic), "participant 1 sees itself");
+        assert_eq!(centres(pic, view1), [Some("green"), Some("blue")]);
+        false
+    })
+    .await;
+    assert!(never.is_none());
+    assert!(
+        frames.get() >= 8,
+        "only {} frames in a second",
+        frames.get()
+    );
+
+    // 3 leaves: 1 gets 2 full screen.
+    room.remove_participant(3).unwrap();
+    let two = &cameras[..2];
+    let view1 = room.video().views()[&1].clone();
+    assert_eq!(view1.len(), 1);
+    assert_eq!(view1[0].participant, 2);
+    assert!(room.video().encoder_config(3).is_none());
+    watch_until(two, 1, &decoder, Duration::from_secs(4), |pic| {
+        centres(pic, &view1) == [Some("green")] && pic.primary(40, 40) == Some("green")
+    })
+    .await
+    .expect("participant 1 never saw 2 alone");
+
+    // A session refresh (same SDP) keeps the chains; 1 holding its camera
+    // (we receive nothing, a=sendonly on our side) turns its tile on 2's
+    // canvas into a placeholder and stops nothing else.
+    let addr1 = cameras[0].sock.local_addr().unwrap();
+    room.update_participant(
+        1,
+        vec![video(spec(Some(addr1), false, Direction::SendRecv))],
+    )
+    .unwrap();
+    assert_eq!(room.video().encoder_config(1), Some(sent.clone()));
+    room.update_participant(
+        1,
+        vec![video(spec(Some(addr1), false, Direction::SendOnly))],
+    )
+    .unwrap();
+    let view2 = room.video().views()[&2].clone();
+    assert_eq!(view2.len(), 1);
+    assert_eq!(
+        (view2[0].participant, view2[0].source),
+        (1, crate::video::TileSource::Placeholder)
+    );
+    assert_eq!(room.video().encoder_config(1), Some(sent));
+
+    // A configured layout applies to every receiver: 1 sees 2 in the
+    // first quarter of a 2x2 grid.
+    room.set_layout(crate::video::Layout::Grid2x2);
+    let tile = room.video().views()[&1][0].clone();
+    assert_eq!(tile.participant, 2);
+    assert_eq!(
+        (tile.rect.x, tile.rect.y, tile.rect.width, tile.rect.height),
+        (0, 0, 320, 180)
+    );
+
+    // Dropping the room stops the pump thread and every pipeline.
+    let pump_threads = || {
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+            .filter(|name| name.trim() == "video-cp-test")
+            .count()
+    };
+    assert_eq!(pump_threads(), 1);
+    drop(room);
+    assert_eq!(pump_threads(), 0);
+    assert!(eventually(|| ports.in_use() == 0).await);
+    eprintln!("video room test took {:?}", started.elapsed());
+}
+
+/// Five participants who only send video and one who receives it: the
+/// receiver gets 1+5 with the active speaker in the large tile, and the
+/// speaker moving there changes only the order of the same tiles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_active_speaker_takes_the_large_tile() {
+    let (room, _events, _ports) = room(6, Duration::from_secs(30));
+    for id in 1..=6u64 {
+        // Ours is recvonly for the senders: they get no canvas.
+        let direction = if id == 1 {
+            Direction::SendRecv
+        } else {
+            Direction::RecvOnly
+        };
+        add(&room, id, vec![video(spec(None, false, direction))]).await;
+    }
+    let views = room.video().views();
+    assert_eq!(views.keys().copied().collect::<Vec<_>>(), [1]);
+    let order = |room: &MediaRoom| -> Vec<ParticipantId> {
+        room.video().views()[&1]
+            .iter()
+            .map(|t| t.participant)
+            .collect()
+    };
+    assert_eq!(order(&room), [2, 3, 4, 5, 6]);
+    let large = room.video().views()[&1][0].rect;
+    room.video().set_speaker(Some(5));
+    assert_eq!(order(&room), [5, 2, 3, 4, 6]);
+    assert_eq!(room.video().views()[&1][0].rect, large);
+    // The receiver talking changes nothing for itself.
+    room.video().set_speaker(Some(1));
+    assert_eq!(order(&room), [2, 3, 4, 5, 6]);
+    // The speaker leaving: join order again, one tile fewer.
+    room.video().set_speaker(Some(4));
+    room.remove_participant(4).unwrap();
+    assert_eq!(order(&room), [2, 3, 5, 6]);
+}

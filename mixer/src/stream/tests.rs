@@ -26,6 +26,8 @@ pub(crate) fn spec(remote: Option<SocketAddr>, mux: bool, direction: Direction) 
         remote_rtcp: None,
         rtcp_mux: mux,
         direction,
+        fmtp: Vec::new(),
+        max_send_kbps: None,
     }
 }
 

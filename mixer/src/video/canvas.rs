@@ -344,7 +344,11 @@ impl Canvas {
             .ok_or_else(|| MixerError::Gstreamer("queue without src pad".into()))?;
         src.link(&pad)
             .map_err(|e| MixerError::Gstreamer(format!("tile link: {e:?}")))?;
-        for e in &elements {
+        // Downstream first: a live source started before the elements it
+        // feeds gets FLUSHING on its first push and pauses its task for
+        // good, leaving the tile black (seen under load in
+        // `relayout_from_two_to_three_while_running`).
+        for e in elements.iter().rev() {
             e.sync_state_with_parent()?;
         }
         Ok(Branch {

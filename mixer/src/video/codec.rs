@@ -2,15 +2,16 @@
 //! appsrc/appsink:
 //!
 //! ```text
-//! decoder: appsrc(RTP caps) ! depayloader ! decoder ! videoconvert ! I420 ! appsink
+//! decoder: appsrc(RTP caps) ! rtpjitterbuffer ! depayloader ! decoder
+//!          ! videoconvert ! I420 ! appsink
 //! encoder: appsrc(raw) ! videoconvert ! videoscale ! videorate ! I420 WxH
 //!          ! encoder ! payloader ! appsink(RTP)
 //! ```
 //!
 //! Both stamp buffers on arrival (do-timestamp), so they can be fed from
-//! the network or from another pipeline without sharing a clock. Packet
-//! reordering is not handled here: a jitter buffer belongs in front of the
-//! decoder where RTP is received.
+//! the network or from another pipeline without sharing a clock. The
+//! decoder has an `rtpjitterbuffer` in front of its depayloader: packets
+//! come straight from the network, reordered and duplicated.
 //!
 //! Packet sizes: H.264 packetization-mode 0, H.263+ and VP8 stay within
 //! [`EncoderConfig::mtu`]. RFC 2190 H.263 cannot: `rtph263pay` cuts between
@@ -27,8 +28,18 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
 
+use diemcau_codecs::h263::H263Params;
+use diemcau_codecs::h264::H264Params;
+use diemcau_codecs::vp8::Vp8Params;
+
 use super::element::{self, bus_error, make};
+use crate::spec::StreamSpec;
 use crate::MixerError;
+
+/// How long the decoder's jitter buffer waits for a missing packet before
+/// it gives up on it: video tolerates a little more delay than audio, and
+/// a lost packet costs a damaged picture until the next keyframe.
+const JITTER_LATENCY_MS: u32 = 60;
 
 /// The video codecs the mixer decodes and encodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -149,6 +160,8 @@ impl Drop for Chain {
 /// RTP in, raw I420 frames out.
 pub struct VideoDecoder {
     codec: VideoCodec,
+    /// The payload type of the caps; other packets never reach the chain.
+    payload_type: Option<u8>,
     chain: Chain,
 }
 
@@ -169,6 +182,15 @@ impl VideoDecoder {
             .ok_or_else(|| bad("not RTP caps with an encoding-name"))?;
         let codec = VideoCodec::from_encoding_name(name)
             .ok_or_else(|| MixerError::UnsupportedCodec(name.to_string()))?;
+        let payload_type = caps
+            .structure(0)
+            .and_then(|s| s.get::<i32>("payload").ok())
+            .and_then(|pt| u8::try_from(pt).ok());
+        let jitter = make("rtpjitterbuffer")?;
+        jitter.set_property("latency", JITTER_LATENCY_MS);
+        // Timestamps from RTP alone (as the audio decoder does): nothing is
+        // played against the clock, and the canvas restamps frames anyway.
+        jitter.set_property_from_str("mode", "none");
         let convert = make("videoconvert")?;
         let raw = make("capsfilter")?;
         raw.set_property(
@@ -180,6 +202,7 @@ impl VideoDecoder {
         let chain = Chain::new(
             Some(caps),
             &[
+                jitter,
                 make(codec.depayloader())?,
                 make(codec.decoder())?,
                 convert,
@@ -188,16 +211,38 @@ impl VideoDecoder {
             // RTP packets: room for a burst of a few large keyframes.
             1024,
         )?;
-        Ok(VideoDecoder { codec, chain })
+        Ok(VideoDecoder {
+            codec,
+            payload_type,
+            chain,
+        })
+    }
+
+    /// A decoder for the first video payload type of `spec` the mixer
+    /// decodes, with the negotiated fmtp (packetization mode, the peer's
+    /// sprop-parameter-sets) in its caps.
+    pub fn for_stream(spec: &StreamSpec) -> Result<VideoDecoder, MixerError> {
+        VideoDecoder::new(&decoder_caps(spec)?)
     }
 
     pub fn codec(&self) -> VideoCodec {
         self.codec
     }
 
-    /// One RTP packet as received. Malformed packets are dropped by the
-    /// depayloader, never a panic or an error here.
+    /// The payload type it decodes (from the caps, when they said).
+    pub fn payload_type(&self) -> Option<u8> {
+        self.payload_type
+    }
+
+    /// One RTP packet as received. Packets of another payload type are
+    /// dropped here, malformed ones by the jitter buffer or depayloader:
+    /// never a panic or an error.
     pub fn push_rtp(&self, packet: &[u8]) -> Result<(), MixerError> {
+        if let Some(pt) = self.payload_type {
+            if packet.len() < 12 || packet[0] >> 6 != 2 || packet[1] & 0x7f != pt {
+                return Ok(());
+            }
+        }
         self.chain
             .push(gst::Buffer::from_mut_slice(packet.to_vec()))
     }
@@ -270,6 +315,105 @@ impl EncoderConfig {
             packetization_mode,
             // A keyframe every ten seconds at most: receivers ask (FIR, PLI,
             // picture_fast_update) when they need one sooner.
+            keyframe_interval: fps.max(1) * 10,
+        })
+    }
+}
+
+/// The first payload type of `spec` that is a video codec we handle.
+fn video_payload(spec: &StreamSpec) -> Result<(u8, VideoCodec), MixerError> {
+    spec.payload_types
+        .iter()
+        .find_map(|(pt, _, name)| Some((*pt, VideoCodec::from_encoding_name(name)?)))
+        .ok_or_else(|| {
+            let names: Vec<&str> = spec
+                .payload_types
+                .iter()
+                .map(|(_, _, n)| n.as_str())
+                .collect();
+            MixerError::UnsupportedCodec(names.join(","))
+        })
+}
+
+/// RTP caps for what the peer sends on `spec`.
+fn decoder_caps(spec: &StreamSpec) -> Result<String, MixerError> {
+    use diemcau_codecs::caps::RtpCaps;
+    let (pt, codec) = video_payload(spec)?;
+    let (clock, name) = spec.payload_type(pt).unwrap_or((90_000, ""));
+    let encoding = CodecName::from_encoding_name(name).map_or("", CodecName::gst_encoding_name);
+    let mut caps = RtpCaps::new("video", clock, encoding, pt);
+    if codec == VideoCodec::H264 {
+        let fmtp = spec.fmtp(pt);
+        let ours = H264Params::from_fmtp(fmtp.and_then(|f| f.recv.as_deref())).ok();
+        if let Some(h) = ours {
+            caps.string("packetization-mode", &h.packetization_mode.to_string());
+        }
+        let theirs = H264Params::from_fmtp(fmtp.and_then(|f| f.send.as_deref())).ok();
+        if let Some(sprop) = theirs.and_then(|h| h.sprop_parameter_sets) {
+            caps.string("sprop-parameter-sets", &sprop);
+        }
+    }
+    Ok(caps.build())
+}
+
+/// What to send to an H.264 peer that announced no fmtp: RFC 6184's
+/// default is level 1 (QCIF at 15 fps), which no room system really means.
+pub const H264_DEFAULT: (u32, u32, u32) = (640, 360, 15);
+/// H.263 without fmtp: CIF, which every H.263 room system takes.
+pub const H263_DEFAULT: (u32, u32, u32) = (352, 288, 15);
+
+impl EncoderConfig {
+    /// What to send on `spec`: like [`EncoderConfig::for_stream`], from the
+    /// peer's fmtp the gateway put in the spec ([`StreamSpec::fmtp`]);
+    /// without one, [`H264_DEFAULT`] (packetization mode 0), [`H263_DEFAULT`],
+    /// and for VP8 the preferred size (RFC 7741: no limit).
+    pub fn for_spec(
+        spec: &StreamSpec,
+        prefer_w: u32,
+        prefer_h: u32,
+        fps: u32,
+    ) -> Result<EncoderConfig, MixerError> {
+        let (pt, codec) = video_payload(spec)?;
+        let send = spec.fmtp(pt).and_then(|f| f.send.as_deref());
+        let bad = |e: diemcau_codecs::CodecError| MixerError::BadCaps {
+            caps: send.unwrap_or_default().to_string(),
+            reason: e.to_string(),
+        };
+        let capped = |(w, h, r): (u32, u32, u32)| (w.min(prefer_w), h.min(prefer_h), r.min(fps));
+        let ((width, height, fps), packetization_mode) = match (codec, send) {
+            (VideoCodec::H264, Some(f)) => {
+                let p = H264Params::from_fmtp(Some(f)).map_err(bad)?;
+                (
+                    p.max_resolution(prefer_w, prefer_h, fps),
+                    p.packetization_mode,
+                )
+            }
+            (VideoCodec::H264, None) => (capped(H264_DEFAULT), 0),
+            (VideoCodec::H263 | VideoCodec::H263_1998, Some(f)) => (
+                H263Params::from_fmtp(Some(f)).max_resolution(prefer_w, prefer_h, fps),
+                0,
+            ),
+            (VideoCodec::H263 | VideoCodec::H263_1998, None) => (H263_DEFAULT, 0),
+            (VideoCodec::Vp8, f) => (
+                Vp8Params::from_fmtp(f)
+                    .map_err(bad)?
+                    .max_resolution(prefer_w, prefer_h, fps),
+                0,
+            ),
+        };
+        Ok(EncoderConfig {
+            codec,
+            payload_type: pt,
+            // The canvas is I420: even sizes.
+            width: width & !1,
+            height: height & !1,
+            fps,
+            bitrate_kbps: spec
+                .max_send_kbps
+                .unwrap_or(DEFAULT_BITRATE_KBPS)
+                .clamp(64, MAX_BITRATE_KBPS),
+            mtu: DEFAULT_MTU,
+            packetization_mode,
             keyframe_interval: fps.max(1) * 10,
         })
     }
@@ -418,8 +562,25 @@ impl VideoEncoder {
         let (Some(caps), Some(buffer)) = (sample.caps(), sample.buffer()) else {
             return Ok(());
         };
-        if self.chain.src.caps().as_deref() != Some(caps) {
-            self.chain.src.set_caps(Some(&caps.to_owned()));
+        // videorate aborts the process (a g_assert) on frames of variable
+        // rate (framerate 0/1 or none) once their durations are cleared:
+        // such input is declared at the configured rate instead.
+        let variable = caps
+            .structure(0)
+            .and_then(|s| s.get::<gst::Fraction>("framerate").ok())
+            .is_none_or(|f| f.numer() == 0);
+        let caps = if variable {
+            let mut fixed = caps.to_owned();
+            fixed.make_mut().set(
+                "framerate",
+                gst::Fraction::new(i32::try_from(self.config.fps.max(1)).unwrap_or(30), 1),
+            );
+            fixed
+        } else {
+            caps.to_owned()
+        };
+        if self.chain.src.caps().as_ref() != Some(&caps) {
+            self.chain.src.set_caps(Some(&caps));
         }
         let mut buffer = buffer.copy();
         {

@@ -1,14 +1,16 @@
-//! The video half of the room mixer's building blocks: layout geometry
-//! (sans-IO), the per-receiver GStreamer canvas, and the decode/encode
-//! chains around it. Nothing here is wired to a room yet.
+//! The video half of the room mixer: layout geometry (sans-IO), the
+//! per-receiver GStreamer canvas, the decode/encode chains around it, and
+//! [`VideoEngine`], which wires them to a room's streams.
 
 pub mod canvas;
 pub mod codec;
 mod element;
+pub mod engine;
 pub mod layout;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 
 pub use canvas::{Canvas, CanvasConfig, CanvasTile, TileSource};
 pub use codec::{EncoderConfig, VideoCodec, VideoDecoder, VideoEncoder};
+pub use engine::{SpeakerHandle, VideoEngine, VideoPreference};
 pub use layout::{compose, Layout, Rect, Tile, View, MAX_TILES};

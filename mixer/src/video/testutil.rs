@@ -92,3 +92,8 @@ pub fn solid_i420(width: u32, height: u32, yuv: (u8, u8, u8)) -> gst::Sample {
 
 /// Red in BT.601 limited range.
 pub const RED_YUV: (u8, u8, u8) = (81, 90, 240);
+
+/// Green in BT.601 limited range.
+pub const GREEN_YUV: (u8, u8, u8) = (145, 54, 34);
+/// Blue in BT.601 limited range.
+pub const BLUE_YUV: (u8, u8, u8) = (41, 240, 110);

@@ -560,9 +560,13 @@ impl Core {
             Some((t, body)) if t == "application/media_control+xml" => {
                 let text = String::from_utf8_lossy(body);
                 if text.contains("picture_fast_update") {
-                    // The mixer will answer with a keyframe once it encodes
-                    // for this receiver; until then it is logged.
                     tracing::info!(call_id = %call_id, "peer asks for a keyframe (picture_fast_update)");
+                    if let Some(call) = self.calls.get(&call_id) {
+                        let rooms = self.shared.rooms.lock().unwrap_or_else(|p| p.into_inner());
+                        if let Some(room) = rooms.rooms.get(&call.room) {
+                            room.media.request_keyframe(call.participant);
+                        }
+                    }
                 }
                 self.reply(key, req, 200, None);
             }

@@ -3,10 +3,10 @@
 //! what the API shows of them.
 
 use diemcau_codecs::catalogue::{CodecName, MediaKind};
-use diemcau_codecs::negotiate::{Direction, NegotiatedStream, Negotiation};
+use diemcau_codecs::negotiate::{CodecParams, Direction, NegotiatedStream, Negotiation};
 use diemcau_codecs::sdp::SessionDescription;
 use diemcau_mixer::ports::PortPair;
-use diemcau_mixer::spec::{self, StreamSpec};
+use diemcau_mixer::spec::{self, PayloadFmtp, StreamSpec};
 use diemcau_mixer::MixerError;
 
 use super::Core;
@@ -90,6 +90,23 @@ fn stream_spec(s: &NegotiatedStream) -> StreamSpec {
         remote_rtcp: s.remote_rtcp,
         rtcp_mux: s.rtcp_mux,
         direction: mixer_direction(s.direction),
+        fmtp: vec![PayloadFmtp {
+            payload_type: s.codec.payload_type,
+            recv: s.codec.fmtp.clone(),
+            send: peer_fmtp(&s.codec.params),
+        }],
+        max_send_kbps: s.max_send_bitrate_kbps(),
+    }
+}
+
+/// What the peer receives, as an fmtp the mixer parses back (H.264, H.263
+/// and VP8 limits for its video encoder).
+fn peer_fmtp(params: &CodecParams) -> Option<String> {
+    match params {
+        CodecParams::H264(p) => Some(p.to_fmtp()),
+        CodecParams::H263(p) => Some(p.to_fmtp()),
+        CodecParams::Vp8(p) => p.to_fmtp(),
+        CodecParams::Opus(_) | CodecParams::None => None,
     }
 }
 
@@ -170,4 +187,35 @@ pub fn without_origin(sdp: &SessionDescription) -> String {
         .filter(|l| !l.starts_with("o="))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diemcau_codecs::catalogue::Capabilities;
+
+    /// The mixer's video encoder needs what the peer takes: its H.264
+    /// limits and packetization mode reach the spec as an fmtp it parses
+    /// back, next to ours (what we receive) and its bit rate limit.
+    #[test]
+    fn video_specs_carry_both_fmtps_and_the_bit_rate() {
+        let offer = SessionDescription::parse(
+            "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n\
+             m=audio 5000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n\
+             m=video 5002 RTP/AVP 109\r\nb=AS:768\r\na=rtpmap:109 H264/90000\r\n\
+             a=fmtp:109 profile-level-id=42e01f;packetization-mode=1;max-fs=3600\r\n",
+        )
+        .unwrap();
+        let neg = diemcau_codecs::negotiate::answer(&offer, &Capabilities::default()).unwrap();
+        let video = stream_spec(neg.stream(MediaKind::Video).unwrap());
+        assert_eq!(video.max_send_kbps, Some(768));
+        let fmtp = video.fmtp(109).expect("fmtp of the H.264 payload type");
+        let send = fmtp.send.as_deref().unwrap();
+        assert!(send.contains("packetization-mode=1"), "{send}");
+        assert!(send.contains("max-fs=3600"), "{send}");
+        assert!(fmtp.recv.as_deref().unwrap().contains("profile-level-id"));
+        // Audio has nothing to say.
+        let audio = stream_spec(neg.stream(MediaKind::Audio).unwrap());
+        assert_eq!(audio.fmtp(0).map(|f| f.send.clone()), Some(None));
+    }
 }

@@ -247,3 +247,116 @@ fn encoder_settings_follow_the_receiver() {
     assert_eq!((c.codec, c.payload_type), (VideoCodec::H263, 34));
     assert_eq!((c.width, c.height), (352, 288));
 }
+
+fn video_spec(name: &str, pt: u8, send: Option<&str>, recv: Option<&str>) -> StreamSpec {
+    use crate::spec::{Direction, MediaKind, PayloadFmtp};
+    StreamSpec {
+        kind: MediaKind::Video,
+        payload_types: vec![(pt, 90000, name.into())],
+        remote_rtp: None,
+        remote_rtcp: None,
+        rtcp_mux: false,
+        direction: Direction::SendRecv,
+        fmtp: vec![PayloadFmtp {
+            payload_type: pt,
+            recv: recv.map(str::to_string),
+            send: send.map(str::to_string),
+        }],
+        max_send_kbps: None,
+    }
+}
+
+#[test]
+fn encoder_settings_from_a_stream_spec() {
+    // No fmtp at all: 640x360 at 15 in packetization mode 0 (RFC 6184's
+    // own default, level 1, would be a stamp-sized picture).
+    let c = EncoderConfig::for_spec(&video_spec("H264", 96, None, None), 1280, 720, 30).unwrap();
+    assert_eq!(
+        (
+            c.codec,
+            c.payload_type,
+            c.width,
+            c.height,
+            c.fps,
+            c.packetization_mode
+        ),
+        (VideoCodec::H264, 96, 640, 360, 15, 0)
+    );
+    assert_eq!(c.bitrate_kbps, DEFAULT_BITRATE_KBPS);
+    // A smaller preference wins over the default.
+    let c = EncoderConfig::for_spec(&video_spec("H264", 96, None, None), 320, 180, 30).unwrap();
+    assert_eq!((c.width, c.height), (320, 180));
+    // The peer's level 3.1 and mode 1, and its bit rate limit.
+    let mut spec = video_spec(
+        "H264",
+        109,
+        Some("profile-level-id=42e01f;packetization-mode=1"),
+        Some("profile-level-id=42e01f;packetization-mode=1"),
+    );
+    spec.max_send_kbps = Some(768);
+    let c = EncoderConfig::for_spec(&spec, 1920, 1080, 30).unwrap();
+    assert_eq!(
+        (
+            c.width,
+            c.height,
+            c.fps,
+            c.packetization_mode,
+            c.bitrate_kbps
+        ),
+        (1280, 720, 30, 1, 768)
+    );
+    // H.263 without fmtp: CIF; with QCIF only: QCIF.
+    let c = EncoderConfig::for_spec(&video_spec("H263", 34, None, None), 1280, 720, 30).unwrap();
+    assert_eq!((c.codec, c.width, c.height), (VideoCodec::H263, 352, 288));
+    let c = EncoderConfig::for_spec(
+        &video_spec("H263-1998", 115, Some("QCIF=1"), None),
+        1280,
+        720,
+        30,
+    )
+    .unwrap();
+    assert_eq!(
+        (c.codec, c.width, c.height),
+        (VideoCodec::H263_1998, 176, 144)
+    );
+    // VP8: max-fs and max-fr; without them the preference.
+    let c = EncoderConfig::for_spec(
+        &video_spec("VP8", 100, Some("max-fr=15;max-fs=1200"), None),
+        1280,
+        720,
+        30,
+    )
+    .unwrap();
+    assert_eq!((c.width, c.height, c.fps), (640, 360, 15));
+    let c = EncoderConfig::for_spec(&video_spec("VP8", 100, None, None), 1280, 720, 30).unwrap();
+    assert_eq!((c.width, c.height, c.fps), (1280, 720, 30));
+    // Nothing we encode.
+    let mut audio = video_spec("PCMU", 0, None, None);
+    audio.payload_types[0].1 = 8000;
+    assert!(matches!(
+        EncoderConfig::for_spec(&audio, 1280, 720, 30),
+        Err(MixerError::UnsupportedCodec(_))
+    ));
+}
+
+#[test]
+fn decoder_caps_from_a_stream_spec() {
+    let spec = video_spec(
+        "H264",
+        109,
+        Some("profile-level-id=42e01f;packetization-mode=1;sprop-parameter-sets=Z0LAH9oB,aM4xsg=="),
+        Some("profile-level-id=42e01f;packetization-mode=1"),
+    );
+    let caps = decoder_caps(&spec).unwrap();
+    assert!(caps.contains("encoding-name=(string)H264"), "{caps}");
+    assert!(caps.contains("payload=(int)109"), "{caps}");
+    assert!(caps.contains("packetization-mode=(string)1"), "{caps}");
+    assert!(caps.contains("sprop-parameter-sets"), "{caps}");
+    let dec = VideoDecoder::for_stream(&spec).unwrap();
+    assert_eq!(
+        (dec.codec(), dec.payload_type()),
+        (VideoCodec::H264, Some(109))
+    );
+    let caps = decoder_caps(&video_spec("H263-1998", 115, None, None)).unwrap();
+    assert!(caps.contains("encoding-name=(string)H263-1998"), "{caps}");
+}

@@ -259,6 +259,9 @@ impl Core {
         for rc in &self.cfg.rooms {
             match rooms.rooms.get_mut(&rc.number) {
                 Some(r) => {
+                    if r.config.layout != rc.layout {
+                        r.media.set_layout(rc.layout);
+                    }
                     r.config = rc.clone();
                     r.retired = false;
                 }
@@ -269,6 +272,7 @@ impl Core {
                         self.metrics.media.clone(),
                         self.cfg.media.media_timeout(),
                     );
+                    media.set_layout(rc.layout);
                     let tx = self.room_events.clone();
                     let number = rc.number.clone();
                     tokio::spawn(async move {

@@ -284,3 +284,41 @@ fn reload_keeps_the_call_and_adds_a_terminal_and_a_room() {
     a.hangup();
     assert!(wait_until(WAIT, || participant_count(&d) == 0));
 }
+
+/// Continuous presence reaches real terminals: two baresips with their
+/// test pictures in the room each receive and decode the gateway's
+/// composed video (H.264, sized from what baresip's offer allows).
+#[test]
+fn terminals_receive_the_composed_picture() {
+    let d = Daemon::start(DaemonOptions::default());
+    let mut terminals = Vec::new();
+    for user in ["101", "102"] {
+        let mut t = Baresip::start(
+            &Account::new(user, &format!("demo{user}"), d.sip_addr()).line(),
+            BaresipOptions::default(),
+        );
+        t.wait_registered(WAIT).expect("registers");
+        t.dial(&d.sip_uri("1000"));
+        assert!(
+            t.wait_for_event("CALL_ESTABLISHED", WAIT).is_some(),
+            "{user}: {:?}",
+            t.events()
+        );
+        terminals.push(t);
+    }
+    for t in &terminals {
+        assert!(
+            t.wait_for_log("video: receiving with resolution", Duration::from_secs(20)),
+            "no composed picture decoded; log tail:\n{}",
+            t.log()
+                .lines()
+                .rev()
+                .take(10)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    for t in &mut terminals {
+        t.hangup();
+    }
+}

@@ -514,26 +514,28 @@ impl Core {
 
     /// Answer a server transaction, counting the response.
     fn respond(&mut self, key: &TransactionKey, resp: rsip::Response) {
-        let code = resp.status_code.code();
-        self.metrics
-            .sip_responses
-            .with_label_values(&[&code.to_string()])
-            .inc();
-        match self.txn.respond(key, resp, Instant::now()) {
-            Ok(ev) => self.emit(ev),
-            Err(e) => tracing::debug!(error = %e, code, "response not sent"),
-        }
+        self.send_response(key, resp, false);
     }
 
     /// A final answer that needs no retransmission absorption (see
     /// [`TransactionLayer::respond_stateless`]), counted like any other.
     fn respond_stateless(&mut self, key: &TransactionKey, resp: rsip::Response) {
+        self.send_response(key, resp, true);
+    }
+
+    fn send_response(&mut self, key: &TransactionKey, resp: rsip::Response, stateless: bool) {
         let code = resp.status_code.code();
         self.metrics
             .sip_responses
             .with_label_values(&[&code.to_string()])
             .inc();
-        match self.txn.respond_stateless(key, resp, Instant::now()) {
+        let now = Instant::now();
+        let sent = if stateless {
+            self.txn.respond_stateless(key, resp, now)
+        } else {
+            self.txn.respond(key, resp, now)
+        };
+        match sent {
             Ok(ev) => self.emit(ev),
             Err(e) => tracing::debug!(error = %e, code, "response not sent"),
         }

@@ -625,15 +625,28 @@ impl Core {
         true
     }
 
-    pub(super) async fn on_reinvite(&mut self, key: &TransactionKey, req: &rsip::Request) {
+    /// The call an in-dialog re-INVITE or UPDATE belongs to, with its CSeq
+    /// checked; otherwise the request is answered 481 or 500 and None.
+    fn session_request_call(
+        &mut self,
+        key: &TransactionKey,
+        req: &rsip::Request,
+    ) -> Option<String> {
         let Some(call_id) = self.dialog_call(req) else {
             self.reply(key, req, 481, Some("Call/Transaction Does Not Exist"));
-            return;
+            return None;
         };
         if !self.check_remote_cseq(&call_id, req) {
             self.reply(key, req, 500, Some("CSeq out of order"));
-            return;
+            return None;
         }
+        Some(call_id)
+    }
+
+    pub(super) async fn on_reinvite(&mut self, key: &TransactionKey, req: &rsip::Request) {
+        let Some(call_id) = self.session_request_call(key, req) else {
+            return;
+        };
         if self
             .calls
             .get(&call_id)
@@ -646,14 +659,9 @@ impl Core {
     }
 
     pub(super) async fn on_update(&mut self, key: &TransactionKey, req: &rsip::Request) {
-        let Some(call_id) = self.dialog_call(req) else {
-            self.reply(key, req, 481, Some("Call/Transaction Does Not Exist"));
+        let Some(call_id) = self.session_request_call(key, req) else {
             return;
         };
-        if !self.check_remote_cseq(&call_id, req) {
-            self.reply(key, req, 500, Some("CSeq out of order"));
-            return;
-        }
         self.session_modify(key, req, &call_id, false).await;
     }
 

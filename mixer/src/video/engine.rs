@@ -898,10 +898,13 @@ fn check_inputs(st: &mut State, events: &EventHandler, now: Instant) {
         let Some(last_rtp) = stats.last_rtp_at else {
             continue;
         };
-        let starved =
-            m.input.last_frame.is_none_or(|f| {
+        // Packets still arriving (a sender that stopped is not asked), and
+        // none of them made a picture for a while.
+        let arriving = now.saturating_duration_since(last_rtp) < KEYFRAME_REQUEST_INTERVAL;
+        let starved = arriving
+            && m.input.last_frame.is_none_or(|f| {
                 last_rtp > f && last_rtp.saturating_duration_since(f) >= STARVED_AFTER
-            }) && (m.input.last_frame.is_some() || stats.packets > 0);
+            });
         let lost = stats.lost > m.input.lost_seen;
         m.input.lost_seen = stats.lost;
         let due = m

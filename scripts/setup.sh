@@ -21,11 +21,8 @@ run_pkgs=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-libav gstreamer1.0-tools
-  # textoverlay (pango plugin) for names on the canvas: Debian ships it
-  # in gstreamer1.0-x, not in plugins-base.
-  gstreamer1.0-x
-  # Room names on the canvas are Vietnamese: a font with the full Latin
-  # Extended Additional block.
+  # Names on the canvas are Vietnamese: the mixer renders them with a font
+  # that has the full Latin Extended Additional block.
   fonts-noto-core fonts-dejavu-core
 )
 test_pkgs=(

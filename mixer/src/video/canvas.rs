@@ -2,16 +2,19 @@
 //! with one input branch per tile of its [`View`](super::View).
 //!
 //! ```text
-//! videotestsrc(black, live) ! capsfilter(canvas) ! textoverlay(room) ! queue ─┐ zorder 0
-//! appsrc | videotestsrc ! videoscale ! videoconvert ! capsfilter(tile)       │
-//!        ! textoverlay(name) ! queue(leaky) ─────────────────────────────────┤ zorder 1
-//!                                       compositor ! capsfilter(I420) ! appsink
+//! videotestsrc(black, live) ! capsfilter(canvas) ! queue ──────────────┐ zorder 0
+//! appsrc | videotestsrc ! videoscale ! videoconvert ! capsfilter(tile) │
+//!        ! queue(leaky) ───────────────────────────────────────────────┤ zorder 1
+//! appsrc(I420 label, one frame) ! queue ──────────────────────────────┤ zorder 2
+//!                                compositor ! capsfilter(I420) ! appsink
 //! ```
 //!
 //! The black background branch is always there, live: it is the canvas's
 //! clock, so the compositor produces frames at the canvas rate even when
-//! every participant's video has stopped, and its text is the holding
-//! picture (the room name) when the receiver is alone. The compositor runs
+//! every participant's video has stopped; a label with the room name over
+//! it is the holding picture when the receiver is alone. Names are still
+//! images rendered once by [`super::label`] (no text rendering in the
+//! streaming threads). The compositor runs
 //! in live mode and times out on inputs that are late, so a dead decoder
 //! freezes or blanks its own tile, never the canvas; leaky queues keep a
 //! slow canvas from blocking the decoders.
@@ -24,22 +27,10 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
 use super::element::{self, bus_error, leaky_queue, make};
+use super::label::{self, LabelImage};
 use super::layout::Rect;
 use crate::room::ParticipantId;
 use crate::MixerError;
-
-/// Pango font families of names and the holding picture. Noto Sans and
-/// DejaVu Sans both cover Vietnamese (Latin Extended Additional); Pango
-/// falls back to DejaVu when Noto is missing.
-pub const FONT_FAMILIES: &str = "Noto Sans, DejaVu Sans";
-
-/// The font for a picture `height` pixels high: 20 on a 360-line tile, in
-/// proportion elsewhere, but never below 10 so the name of a small tile
-/// stays legible. (textoverlay's own auto-resize follows the width, which
-/// shrinks names of the small 1+N tiles to a few pixels.)
-pub fn font_for(height: u32) -> String {
-    format!("{FONT_FAMILIES} {}", (height * 20 / 360).clamp(10, 48))
-}
 
 /// How long the compositor waits for a late input before it composes
 /// without it: one frame and a bit at 30 fps.
@@ -76,16 +67,49 @@ pub struct CanvasTile {
     pub rect: Rect,
 }
 
-/// One input branch, from its source to its compositor pad.
-struct Branch {
-    source: TileSource,
+/// Elements linked into one compositor pad.
+struct Input {
     /// In link order; the first is the source element.
     elements: Vec<gst::Element>,
+    pad: gst::Pad,
+}
+
+/// A name laid over the picture.
+struct Label {
+    input: Input,
+    src: gst_app::AppSrc,
+    /// The image, pushed once: without a duration the compositor keeps it
+    /// until the next one.
+    frame: gst::Buffer,
+    text: String,
+    area: Rect,
+}
+
+impl Label {
+    fn show(&self) -> Result<(), MixerError> {
+        self.src
+            .push_buffer(self.frame.clone())
+            .map(|_| ())
+            .map_err(|e| MixerError::Gstreamer(format!("label: {e:?}")))
+    }
+}
+
+/// One tile's branch, from its source to its compositor pad, and its name.
+struct Branch {
+    source: TileSource,
+    input: Input,
     appsrc: Option<gst_app::AppSrc>,
     size: gst::Element,
-    overlay: gst::Element,
-    pad: gst::Pad,
     rect: Rect,
+    label: Option<Label>,
+}
+
+/// Where a name goes on its area: under the picture, or in the middle of
+/// a placeholder or the holding picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Bottom,
+    Middle,
 }
 
 pub struct Canvas {
@@ -93,9 +117,17 @@ pub struct Canvas {
     pipeline: gst::Pipeline,
     compositor: gst::Element,
     sink: gst_app::AppSink,
-    holding: gst::Element,
+    /// The room name, shown while there are no tiles.
+    holding: Option<Label>,
     tiles: HashMap<ParticipantId, Branch>,
+    /// When the labels were last pushed again.
+    labels_shown: Option<std::time::Instant>,
 }
+
+/// Labels are pushed again this often: a frame pushed while the canvas was
+/// still starting can be lost, and a fresh timestamp keeps the compositor
+/// from taking the still image for a late one.
+const LABEL_REFRESH: Duration = Duration::from_secs(1);
 
 fn video_caps(width: u32, height: u32, fps: Option<u32>) -> gst::Caps {
     let mut b = gst::Caps::builder("video/x-raw")
@@ -116,21 +148,11 @@ fn to_i32(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
 
-fn place(pad: &gst::Pad, rect: Rect) {
+fn place_pad(pad: &gst::Pad, rect: Rect) {
     pad.set_property("xpos", to_i32(rect.x));
     pad.set_property("ypos", to_i32(rect.y));
     pad.set_property("width", to_i32(rect.width));
     pad.set_property("height", to_i32(rect.height));
-}
-
-fn text_overlay(text: &str, valign: &str, height: u32) -> Result<gst::Element, MixerError> {
-    let overlay = make("textoverlay")?;
-    overlay.set_property("text", text);
-    overlay.set_property("auto-resize", false);
-    overlay.set_property("font-desc", font_for(height).as_str());
-    overlay.set_property_from_str("valignment", valign);
-    overlay.set_property_from_str("halignment", "center");
-    Ok(overlay)
 }
 
 impl Canvas {
@@ -172,16 +194,15 @@ impl Canvas {
         bg.set_property_from_str("pattern", "black");
         let bg_caps = make("capsfilter")?;
         bg_caps.set_property("caps", video_caps(config.width, config.height, Some(fps)));
-        let holding = text_overlay(&config.room_name, "center", config.height)?;
         let bg_queue = leaky_queue()?;
-        let chain = [&bg, &bg_caps, &holding, &bg_queue];
+        let chain = [&bg, &bg_caps, &bg_queue];
         pipeline.add_many(chain)?;
         gst::Element::link_many(chain)?;
         let pad = compositor
             .request_pad_simple("sink_%u")
             .ok_or_else(|| MixerError::Gstreamer("compositor gave no sink pad".into()))?;
         pad.set_property("zorder", 0u32);
-        place(
+        place_pad(
             &pad,
             Rect {
                 x: 0,
@@ -196,22 +217,54 @@ impl Canvas {
         src.link(&pad)
             .map_err(|e| MixerError::Gstreamer(format!("background link: {e:?}")))?;
 
-        Ok(Canvas {
+        let mut canvas = Canvas {
             config,
             pipeline,
             compositor,
             sink,
-            holding,
+            holding: None,
             tiles: HashMap::new(),
-        })
+            labels_shown: None,
+        };
+        let whole = Rect {
+            x: 0,
+            y: 0,
+            width: canvas.config.width,
+            height: canvas.config.height,
+        };
+        let room = canvas.config.room_name.clone();
+        canvas.holding = canvas.add_label(&room, whole, Place::Middle)?;
+        Ok(canvas)
     }
 
     pub fn config(&self) -> &CanvasConfig {
         &self.config
     }
 
-    pub fn start(&self) -> Result<(), MixerError> {
+    pub fn start(&mut self) -> Result<(), MixerError> {
         self.pipeline.set_state(gst::State::Playing)?;
+        // Labels made before the canvas ran are shown now.
+        self.refresh_labels(std::time::Instant::now(), true)
+    }
+
+    /// Pushes every label's image again if [`LABEL_REFRESH`] has passed
+    /// (or `force`); called by whoever pulls the canvas's frames.
+    pub fn refresh_labels(
+        &mut self,
+        now: std::time::Instant,
+        force: bool,
+    ) -> Result<(), MixerError> {
+        let due = self
+            .labels_shown
+            .is_none_or(|t| now.saturating_duration_since(t) >= LABEL_REFRESH);
+        if !(due || force) {
+            return Ok(());
+        }
+        self.labels_shown = Some(now);
+        let labels = self.tiles.values().filter_map(|b| b.label.as_ref());
+        for l in labels.chain(self.holding.as_ref()) {
+            l.show()?;
+        }
         Ok(())
     }
 
@@ -248,37 +301,47 @@ impl Canvas {
             .collect();
         for id in gone {
             if let Some(branch) = self.tiles.remove(&id) {
-                self.remove_branch(branch)?;
+                if let Some(l) = branch.label {
+                    self.remove_input(l.input)?;
+                }
+                self.remove_input(branch.input)?;
             }
         }
         for tile in tiles {
-            match self.tiles.get_mut(&tile.participant) {
-                Some(branch) => {
-                    branch.overlay.set_property("text", tile.name.as_str());
-                    if branch.rect != tile.rect {
-                        branch.size.set_property(
-                            "caps",
-                            video_caps(tile.rect.width, tile.rect.height, None),
-                        );
-                        branch
-                            .overlay
-                            .set_property("font-desc", font_for(tile.rect.height).as_str());
-                        place(&branch.pad, tile.rect);
-                        branch.rect = tile.rect;
-                    }
-                }
-                None => {
-                    let branch = self.add_branch(tile)?;
-                    self.tiles.insert(tile.participant, branch);
-                }
+            let place = if tile.source == TileSource::Placeholder {
+                Place::Middle
+            } else {
+                Place::Bottom
+            };
+            let Some(mut branch) = self.tiles.remove(&tile.participant) else {
+                let mut branch = self.add_branch(tile)?;
+                branch.label = self.add_label(&tile.name, tile.rect, place)?;
+                self.tiles.insert(tile.participant, branch);
+                continue;
+            };
+            if branch.rect != tile.rect {
+                branch
+                    .size
+                    .set_property("caps", video_caps(tile.rect.width, tile.rect.height, None));
+                place_pad(&branch.input.pad, tile.rect);
+                branch.rect = tile.rect;
             }
+            let same_label = branch
+                .label
+                .as_ref()
+                .is_some_and(|l| l.text == tile.name && l.area == tile.rect);
+            if !same_label {
+                if let Some(old) = branch.label.take() {
+                    self.remove_input(old.input)?;
+                }
+                branch.label = self.add_label(&tile.name, tile.rect, place)?;
+            }
+            self.tiles.insert(tile.participant, branch);
         }
-        let holding = if tiles.is_empty() {
-            self.config.room_name.as_str()
-        } else {
-            ""
-        };
-        self.holding.set_property("text", holding);
+        if let Some(h) = &self.holding {
+            let alpha = if tiles.is_empty() { 1.0f64 } else { 0.0 };
+            h.input.pad.set_property("alpha", alpha);
+        }
         Ok(())
     }
 
@@ -316,32 +379,38 @@ impl Canvas {
         let convert = make("videoconvert")?;
         let size = make("capsfilter")?;
         size.set_property("caps", video_caps(tile.rect.width, tile.rect.height, None));
-        let valign = if tile.source == TileSource::Placeholder {
-            "center"
-        } else {
-            "bottom"
-        };
-        let overlay = text_overlay(&tile.name, valign, tile.rect.height)?;
-        let queue = leaky_queue()?;
-        let elements = vec![
-            source,
-            scale,
-            convert,
-            size.clone(),
-            overlay.clone(),
-            queue.clone(),
-        ];
+        let elements = vec![source, scale, convert, size.clone(), leaky_queue()?];
+        let input = self.link_input(elements, 1, tile.rect)?;
+        Ok(Branch {
+            source: tile.source,
+            input,
+            appsrc,
+            size,
+            rect: tile.rect,
+            label: None,
+        })
+    }
+
+    /// Links `elements` (the last one a queue) into a new compositor pad
+    /// at `zorder` over `rect`, and starts them.
+    fn link_input(
+        &self,
+        elements: Vec<gst::Element>,
+        zorder: u32,
+        rect: Rect,
+    ) -> Result<Input, MixerError> {
         self.pipeline.add_many(&elements)?;
         gst::Element::link_many(&elements)?;
         let pad = self
             .compositor
             .request_pad_simple("sink_%u")
             .ok_or_else(|| MixerError::Gstreamer("compositor gave no sink pad".into()))?;
-        pad.set_property("zorder", 1u32);
-        place(&pad, tile.rect);
-        let src = queue
-            .static_pad("src")
-            .ok_or_else(|| MixerError::Gstreamer("queue without src pad".into()))?;
+        pad.set_property("zorder", zorder);
+        place_pad(&pad, rect);
+        let src = elements
+            .last()
+            .and_then(|q| q.static_pad("src"))
+            .ok_or_else(|| MixerError::Gstreamer("input without src pad".into()))?;
         src.link(&pad)
             .map_err(|e| MixerError::Gstreamer(format!("tile link: {e:?}")))?;
         // Downstream first: a live source started before the elements it
@@ -351,38 +420,76 @@ impl Canvas {
         for e in elements.iter().rev() {
             e.sync_state_with_parent()?;
         }
-        Ok(Branch {
-            source: tile.source,
-            elements,
-            appsrc,
-            size,
-            overlay,
-            pad,
-            rect: tile.rect,
-        })
+        Ok(Input { elements, pad })
     }
 
-    fn remove_branch(&self, branch: Branch) -> Result<(), MixerError> {
+    /// `text` as a still image over `area`: at its bottom for a picture, in
+    /// its middle for a placeholder or the holding picture. None when there
+    /// is nothing to show (empty name, tile too small).
+    fn add_label(&self, text: &str, area: Rect, place: Place) -> Result<Option<Label>, MixerError> {
+        let margin = (area.height / 40).max(2);
+        let max_width = area.width.saturating_sub(2 * margin);
+        let Some(image) = label::render(text, label::text_px(area.height), max_width)? else {
+            return Ok(None);
+        };
+        if image.height + 2 * margin > area.height {
+            return Ok(None);
+        }
+        let x = area.x + (area.width - image.width) / 2;
+        let y = match place {
+            Place::Middle => area.y + (area.height - image.height) / 2,
+            Place::Bottom => area.y + area.height - image.height - margin,
+        };
+        let rect = Rect {
+            x,
+            y,
+            width: image.width,
+            height: image.height,
+        };
+        let src = still_image(&image, self.config.fps);
+        let input = self.link_input(vec![src.clone().upcast(), leaky_queue()?], 2, rect)?;
+        let label = Label {
+            input,
+            src,
+            frame: {
+                let mut b = gst::Buffer::from_mut_slice(image.i420);
+                if let Some(b) = b.get_mut() {
+                    b.set_duration(element::clock_time(LABEL_REFRESH * 2));
+                }
+                b
+            },
+            text: text.to_owned(),
+            area,
+        };
+        // Stamped on arrival, so only once the canvas runs (see `start`).
+        if self.pipeline.current_state() == gst::State::Playing {
+            label.show()?;
+        }
+        Ok(Some(label))
+    }
+
+    fn remove_input(&self, input: Input) -> Result<(), MixerError> {
+        let Input { elements, pad } = input;
         // Drop what the branch still pushes before unlinking, so its queue
         // sees OK rather than not-linked (which it would post as an error).
-        if let Some(src) = branch.elements.last().and_then(|q| q.static_pad("src")) {
+        if let Some(src) = elements.last().and_then(|q| q.static_pad("src")) {
             src.add_probe(
                 gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
                 |_, _| gst::PadProbeReturn::Drop,
             );
-            let _ = src.unlink(&branch.pad);
+            let _ = src.unlink(&pad);
         }
         // Releasing flushes the pad, which frees a push blocked in it.
-        self.compositor.release_request_pad(&branch.pad);
+        self.compositor.release_request_pad(&pad);
         // Locked first: a state change of the pipeline still in progress
         // (a canvas just started) would otherwise set an element back to
         // PLAYING between our NULL and its removal, and its streaming
         // thread would run on in a disposed element (seen as a crash).
-        for e in branch.elements.iter().rev() {
+        for e in elements.iter().rev() {
             e.set_locked_state(true);
             e.set_state(gst::State::Null)?;
         }
-        self.pipeline.remove_many(&branch.elements)?;
+        self.pipeline.remove_many(&elements)?;
         Ok(())
     }
 
@@ -428,12 +535,31 @@ impl Canvas {
 
     /// The next composed frame, waiting at most `timeout`. An error posted
     /// by any element comes out here.
-    pub fn pull_frame(&self, timeout: Duration) -> Result<Option<gst::Sample>, MixerError> {
+    pub fn pull_frame(&mut self, timeout: Duration) -> Result<Option<gst::Sample>, MixerError> {
         if let Some(e) = bus_error(&self.pipeline) {
             return Err(e);
         }
+        self.refresh_labels(std::time::Instant::now(), false)?;
         Ok(self.sink.try_pull_sample(element::clock_time(timeout)))
     }
+}
+
+/// A live appsrc for a label's one frame, stamped when it arrives.
+fn still_image(image: &LabelImage, fps: u32) -> gst_app::AppSrc {
+    let caps = gst::Caps::builder("video/x-raw")
+        .field("format", "I420")
+        .field("width", to_i32(image.width))
+        .field("height", to_i32(image.height))
+        .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
+        .field("framerate", gst::Fraction::new(to_i32(fps.max(1)), 1))
+        .field("interlace-mode", "progressive")
+        .build();
+    gst_app::AppSrc::builder()
+        .caps(&caps)
+        .is_live(true)
+        .format(gst::Format::Time)
+        .do_timestamp(true)
+        .build()
 }
 
 impl Drop for Canvas {

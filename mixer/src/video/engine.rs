@@ -44,6 +44,7 @@ use super::canvas::{Canvas, CanvasConfig, CanvasTile, TileSource};
 use super::codec::{EncoderConfig, VideoDecoder, VideoEncoder};
 use super::feedback::{self, KeyframeFeedback};
 use super::layout::{compose, Layout};
+use super::pacer::KeyframePacer;
 use super::rewrite::RtpRewriter;
 use crate::cpu::CpuMeter;
 use crate::room::ParticipantId;
@@ -169,8 +170,8 @@ struct Output {
     /// The tiles the canvas shows now.
     view: Vec<CanvasTile>,
     receivers: BTreeSet<ParticipantId>,
-    /// A keyframe is owed (new picture, a new receiver, or one asked).
-    keyframe: bool,
+    /// When to force keyframes (new picture, new receiver, asked).
+    keyframes: KeyframePacer,
     composed: u64,
     encoded: u64,
 }
@@ -192,7 +193,7 @@ impl Output {
             encoder,
             view: tiles.to_vec(),
             receivers: BTreeSet::new(),
-            keyframe: true,
+            keyframes: KeyframePacer::new(),
             composed: 0,
             encoded: 0,
         })
@@ -367,7 +368,7 @@ impl State {
             match out.canvas.apply(&w.tiles) {
                 Ok(()) => {
                     out.view = w.tiles.clone();
-                    out.keyframe = true;
+                    out.keyframes.owe();
                     free.remove(&o);
                     *slot = Some(o);
                 }
@@ -415,9 +416,9 @@ impl State {
                     continue;
                 };
                 if receiver.output != slot {
-                    // A new picture for this receiver: start it with a keyframe.
+                    // A new picture for this receiver: start it with keyframes.
                     if let Some(out) = slot.and_then(|o| self.outputs.get_mut(&o)) {
-                        out.keyframe = true;
+                        out.keyframes.receiver_joined(Instant::now());
                     }
                 }
                 receiver.output = slot;
@@ -831,12 +832,12 @@ fn pump(st: &mut State, events: &EventHandler, now: Instant) {
             let o = m.receiver.as_ref().and_then(|r| r.output);
             if let Some(out) = o.and_then(|o| outputs.get_mut(&o)) {
                 tracing::debug!(room = %room, participant = id, "keyframe asked");
-                out.keyframe = true;
+                out.keyframes.owe();
             }
         }
     }
     for (oid, out) in outputs.iter_mut() {
-        encode(room, *oid, out, members);
+        encode(room, *oid, out, members, now);
     }
 }
 
@@ -948,6 +949,7 @@ fn encode(
     oid: OutputId,
     out: &mut Output,
     members: &mut BTreeMap<ParticipantId, Member>,
+    now: Instant,
 ) {
     loop {
         match out.canvas.pull_frame(Duration::ZERO) {
@@ -956,8 +958,8 @@ fn encode(
                 if let Err(e) = out.encoder.push_frame(&frame) {
                     tracing::debug!(room = %room, output = oid, error = %e, "video encoder");
                 }
-                if out.keyframe && out.encoder.force_keyframe().is_ok() {
-                    out.keyframe = false;
+                if out.keyframes.due(now) && out.encoder.force_keyframe().is_err() {
+                    out.keyframes.refused();
                 }
             }
             Ok(None) => break,

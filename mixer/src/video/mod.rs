@@ -7,7 +7,9 @@ pub mod codec;
 mod element;
 pub mod engine;
 pub mod feedback;
+pub mod label;
 pub mod layout;
+pub mod pacer;
 pub mod rewrite;
 #[cfg(test)]
 pub(crate) mod testutil;

@@ -82,8 +82,8 @@ done
 
 # field KEY LINE
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
-printf '\n%-8s %3s | %9s %9s | %10s %10s | %9s %9s | %8s | %s\n' mode N "ref cores" "mix cores" \
-  "ref p/core" "mix p/core" "ref fps" "mix fps" "mix/ref" "sustainable (mixer, >= 27 fps)"
+printf '\n%-8s %3s | %9s %9s | %10s %10s | %7s %7s | %8s %8s | %7s %9s | %s\n' mode N "ref cores" "mix cores" \
+  "ref p/core" "mix p/core" "ref fps" "mix fps" "ref ms/f" "mix ms/f" "mix/ref" "per frame" "sustainable (mixer)"
 for mode in personal shared; do
   ns=$personal
   [[ $mode == shared ]] && ns=$shared
@@ -95,25 +95,35 @@ for mode in personal shared; do
       [[ $r == *impl=mixer* ]] && mix=$r
     done
     [[ -n $ref || -n $mix ]] || continue
-    rc=$(field cpu_cores "$ref") mc=$(field cpu_cores "$mix")
-    rp=$(field ports_per_core "$ref") mp=$(field ports_per_core "$mix")
-    rf=$(field min_fps "$ref") mf=$(field min_fps "$mix")
-    awk -v mode="$mode" -v n="$n" -v rc="${rc:--}" -v mc="${mc:--}" -v rp="${rp:--}" -v mp="${mp:--}" \
-      -v rf="${rf:--}" -v mf="${mf:--}" 'BEGIN {
-        ratio = (rc > 0 && mc > 0) ? sprintf("%.2f", mc / rc) : "-"
-        ok = (mf == "-") ? "-" : (mf >= 27 ? "yes" : "no (frame rate)")
-        printf "%-8s %3d | %9s %9s | %10s %10s | %9s %9s | %8s | %s\n", mode, n, rc, mc, rp, mp, rf, mf, ratio, ok }'
+    awk -v mode="$mode" -v n="$n" \
+      -v rc="$(field cpu_cores "$ref")" -v mc="$(field cpu_cores "$mix")" \
+      -v rp="$(field ports_per_core "$ref")" -v mp="$(field ports_per_core "$mix")" \
+      -v rf="$(field min_fps "$ref")" -v mf="$(field min_fps "$mix")" \
+      -v rm="$(field cpu_ms_per_frame "$ref")" -v mm="$(field cpu_ms_per_frame "$mix")" 'BEGIN {
+        d = "-"
+        ratio = (rc > 0 && mc > 0) ? sprintf("%.2f", mc / rc) : d
+        fratio = (rm > 0 && mm > 0) ? sprintf("%.2f", mm / rm) : d
+        ok = (mf == "") ? d : (mf >= 27 ? "yes" : "no: below 27 fps")
+        printf "%-8s %3d | %9s %9s | %10s %10s | %7s %7s | %8s %8s | %7s %9s | %s\n", mode, n,
+          rc == "" ? d : rc, mc == "" ? d : mc, rp == "" ? d : rp, mp == "" ? d : mp,
+          rf == "" ? d : rf, mf == "" ? d : mf, rm == "" ? d : rm, mm == "" ? d : mm, ratio, fratio, ok }'
   done
 done
 echo "(cores: CPU seconds per wall second of the mixer or gst-launch process; p/core: N / cores;"
-echo " fps: the lowest of the receivers' output frame rates; mix/ref: CPU ratio, 1.10 = 10 % overhead)"
+echo " fps: the lowest receiver's output frame rate; ms/f: CPU ms per frame sent (all receivers);"
+echo " mix/ref: CPU ratio, 1.10 = 10 % overhead; per frame: the same per frame sent)"
 
 if [[ -n $latency ]]; then
   echo
-  "$bin" latency --switches 10 --onsets 20 --port-base "$base" 2>/dev/null | grep '^RESULT' |
+  "$bin" latency --switches 10 --onsets 20 --port-base "$base" 2>/dev/null | grep '^RESULT latency' |
     while read -r line; do
       printf '%-6s added latency: median %6s ms, p95 %6s ms  (through the mixer %s ms, direct %s ms, %s events)\n' \
         "$(field latency "$line ")" "$(field added_median_ms "$line")" "$(field added_p95_ms "$line")" \
         "$(field via_mixer_median_ms "$line")" "$(field direct_median_ms "$line")" "$(field events "$line")"
     done
+  # The audio chains alone, to split the room's figure.
+  "$bin" latency-chains 2>/dev/null | grep '^RESULT' | while read -r line; do
+    printf '%-14s alone: median %6s ms, p95 %6s ms (%s onsets)\n' "$(field chain "$line")" \
+      "$(field median_ms "$line")" "$(field p95_ms "$line")" "$(field events "$line")"
+  done
 fi

@@ -17,6 +17,8 @@
 //!     Added latency through the mixer, video (black/white switches) and
 //!     audio (PCMU silence/tone onsets), against the same sender to the
 //!     same receiver without the mixer. Prints `RESULT` lines.
+//! room_bench latency-chains
+//!     The audio decode and encode chains alone, to split the figure above.
 //! room_bench send ...
 //!     The sender child (started by `load`).
 //! ```
@@ -66,6 +68,7 @@ fn main() {
         Some("send") => send(&Opts::parse(&args[1..])),
         Some("load") => load(&Opts::parse(&args[1..])),
         Some("latency") => latency(&Opts::parse(&args[1..])),
+        Some("latency-chains") => audio_chains(10),
         _ => Err("usage: room_bench clip|load|latency|send ... (see the source's header)".into()),
     };
     if let Err(e) = result {
@@ -541,11 +544,16 @@ fn load(o: &Opts) -> Res<()> {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     let busy = (m1.0 - m0.0) / (m1.1 - m0.1) * cpus;
     let others = busy - cores - (s1 - s0) / wall;
+    // CPU per frame sent, summed over receivers: comparable between runs
+    // that lost frames to a busy machine, unlike cores alone.
+    let frames_per_s: f64 = fps.iter().sum();
     println!(
         "RESULT impl={imp} mode={mode} n={n} cpu_cores={cores:.3} ports_per_core={:.2} min_fps={min_fps:.1} \
+         cpu_ms_per_frame={:.2} \
          mean_kbps={mean_kbps:.0} sender_cores={:.3} others_cores={others:.2} sender_late_ms={late:.1} \
          load_before={} fps={}",
         n as f64 / cores,
+        1000.0 * cores / frames_per_s,
         (s1 - s0) / wall,
         load_before.replace(' ', "/"),
         fps.iter().map(|f| format!("{f:.1}")).collect::<Vec<_>>().join(",")
@@ -926,5 +934,92 @@ fn latency(o: &Opts) -> Res<()> {
         &delays(&onset_at, &direct, limit),
     );
     drop(room);
+    Ok(())
+}
+
+/// The audio decode and encode chains alone (what the room runs for each
+/// participant): when a tone onset comes out of each, polled every
+/// millisecond, so that the room's added latency can be split.
+fn audio_chains(onsets: usize) -> Res<()> {
+    use diemcau_mixer::audio::{AudioCodec, AudioDecoder, AudioEncoder, Frame, FRAME_SAMPLES};
+    let ptime = Duration::from_millis(20);
+    let loud_at = |k: u32| k >= 10 && (k - 10) % 20 < 10;
+    let total = 10 + 20 * onsets as u32;
+    let tone: Vec<u8> = (0..160)
+        .map(|i| {
+            ulaw((10000.0 * (2.0 * std::f64::consts::PI * 1000.0 * i as f64 / 8000.0).sin()) as i16)
+        })
+        .collect();
+    let mut dec = AudioDecoder::new(AudioCodec::Pcmu, 0)?;
+    let (mut onset_at, mut heard) = (Vec::new(), Vec::new());
+    let start = Instant::now();
+    for k in 0..total {
+        let mut p = vec![0x80, 0];
+        p.extend_from_slice(&(k as u16).to_be_bytes());
+        p.extend_from_slice(&(k * 160).to_be_bytes());
+        p.extend_from_slice(&0xa0d1_0001u32.to_be_bytes());
+        if loud_at(k) {
+            p.extend_from_slice(&tone);
+        } else {
+            p.extend(std::iter::repeat_n(ulaw(0), 160));
+        }
+        if k > 0 && loud_at(k) && !loud_at(k - 1) {
+            onset_at.push(Instant::now());
+        }
+        dec.push_rtp(&p)?;
+        let due = start + ptime * (k + 1);
+        while Instant::now() < due {
+            for f in dec.pull_frames()? {
+                if f.iter().any(|x| x.unsigned_abs() > 2000) {
+                    heard.push(Instant::now());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    let d: Vec<f64> = delays(&onset_at, &heard, Duration::from_millis(300))
+        .into_iter()
+        .flatten()
+        .collect();
+    println!(
+        "RESULT chain=audio_decoder events={} median_ms={:.1} p95_ms={:.1}",
+        d.len(),
+        percentile(&d, 0.5),
+        percentile(&d, 0.95)
+    );
+
+    let mut enc = AudioEncoder::new(AudioCodec::Pcmu, 0, 0xa0d1_0002)?;
+    let mut loud: Frame = [0; FRAME_SAMPLES];
+    for (i, x) in loud.iter_mut().enumerate() {
+        *x = (10000.0 * (2.0 * std::f64::consts::PI * 1000.0 * i as f64 / 48000.0).sin()) as i16;
+    }
+    let quiet: Frame = [0; FRAME_SAMPLES];
+    let (mut onset_at, mut heard) = (Vec::new(), Vec::new());
+    let start = Instant::now();
+    for k in 0..total {
+        if k > 0 && loud_at(k) && !loud_at(k - 1) {
+            onset_at.push(Instant::now());
+        }
+        enc.push_frame(if loud_at(k) { &loud } else { &quiet })?;
+        let due = start + ptime * (k + 1);
+        while Instant::now() < due {
+            for p in enc.pull_rtp()? {
+                if p.len() > 12 && p[12..].iter().any(|b| ulaw_decode(*b).abs() > 2000) {
+                    heard.push(Instant::now());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    let d: Vec<f64> = delays(&onset_at, &heard, Duration::from_millis(300))
+        .into_iter()
+        .flatten()
+        .collect();
+    println!(
+        "RESULT chain=audio_encoder events={} median_ms={:.1} p95_ms={:.1}",
+        d.len(),
+        percentile(&d, 0.5),
+        percentile(&d, 0.95)
+    );
     Ok(())
 }

@@ -29,6 +29,8 @@ pub struct RoomView {
     pub has_pin: bool,
     pub max_participants: u32,
     pub layout: String,
+    /// Everyone sees the same picture (self included), sharing encoders.
+    pub same_picture: bool,
     /// Participant id of the active speaker (from audio levels).
     pub active_speaker: Option<u64>,
     pub participants: Vec<ParticipantView>,
@@ -46,6 +48,8 @@ pub struct ParticipantView {
     pub remote_uri: String,
     pub call_id: String,
     pub connected_secs: u64,
+    /// Its audio is left out of the mix (operator's mute).
+    pub muted: bool,
     pub streams: Vec<StreamView>,
 }
 
@@ -95,8 +99,23 @@ pub enum CommandError {
     RoomFull(String),
     #[error("invalid target: {0}")]
     InvalidTarget(String),
+    #[error("participant {0} has no media in the mixer yet (still ringing?)")]
+    NoMedia(u64),
     #[error("{0}")]
     Internal(String),
+}
+
+/// A change to a room's media, from the operator.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MediaAction {
+    /// The room's video layout for every receiver.
+    Layout(diemcau_mixer::video::Layout),
+    /// "Same picture for all" (shared encoders) on or off.
+    SamePicture(bool),
+    /// Mute or unmute what a participant contributes to the mix.
+    Mute { participant: u64, muted: bool },
+    /// Send the participant a keyframe now.
+    Keyframe { participant: u64 },
 }
 
 /// Actions the API asks of the daemon; answered on the oneshot.
@@ -113,6 +132,12 @@ pub enum Command {
     HangUp {
         room: String,
         participant: u64,
+        reply: oneshot::Sender<Result<(), CommandError>>,
+    },
+    /// Change the room's media (layout, picture mode, mute, keyframe).
+    Media {
+        room: String,
+        action: MediaAction,
         reply: oneshot::Sender<Result<(), CommandError>>,
     },
 }

@@ -11,6 +11,7 @@ pub mod control;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod room_metrics;
 pub mod rooms;
 pub mod sip;
 pub mod systemd;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, RwLock};
 
 use diemcau_gateway::config::Config;
+use diemcau_gateway::room_metrics::RoomCollector;
 use diemcau_gateway::sip::endpoint::{Core, CoreInput};
 use diemcau_gateway::sip::transport::Transports;
 use diemcau_gateway::{http, metrics::Metrics, systemd, GatewayError};
@@ -123,6 +124,9 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
     let admin_token = Arc::new(RwLock::new(config.http.admin_token.clone()));
     let config = Arc::new(config);
     let (core, shared) = Core::new(config.clone(), transports.clone(), metrics.clone())?;
+    metrics
+        .registry
+        .register(Box::new(RoomCollector::new(shared.rooms.clone())?))?;
     let (input_tx, input_rx) = mpsc::channel(256);
 
     // The HTTP API talks to the core through commands.

@@ -45,6 +45,8 @@ pub struct Participant {
     pub call_id: String,
     pub connected_at: Option<Instant>,
     pub streams: Vec<StreamInfo>,
+    /// Muted by the operator.
+    pub muted: bool,
 }
 
 pub struct Room {
@@ -68,6 +70,7 @@ impl Room {
             has_pin: self.config.pin.is_some(),
             max_participants: self.config.max_participants,
             layout: self.config.layout.to_string(),
+            same_picture: self.config.same_picture,
             active_speaker: self.media.active_speaker(),
             participants: self
                 .participants
@@ -95,6 +98,7 @@ impl Room {
             remote_uri: p.remote_uri.clone(),
             call_id: p.call_id.clone(),
             connected_secs: p.connected_at.map(|t| t.elapsed().as_secs()).unwrap_or(0),
+            muted: p.muted,
             streams: p
                 .streams
                 .iter()

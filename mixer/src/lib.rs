@@ -6,6 +6,7 @@
 //! layout geometry, the per-receiver canvas, decode/encode chains.
 
 pub mod audio;
+pub mod cpu;
 pub mod error;
 pub mod latch;
 pub mod metrics;

@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audio::AudioEngine;
+use crate::cpu::CpuMeter;
 use crate::ports::{PortAllocator, PortPair};
-use crate::spec::StreamSpec;
+use crate::spec::{MediaKind, StreamSpec};
 use crate::stream::{MediaStream, StreamStats};
-use crate::video::{VideoEngine, VideoPreference};
+use crate::video::{VideoEngine, VideoEvent, VideoPreference};
 use crate::{MediaMetrics, MixerError};
 
 pub type ParticipantId = u64;
@@ -26,6 +27,10 @@ pub enum RoomEvent {
     MediaTimeout { participant: ParticipantId },
     /// The active speaker changed (audio levels, with hysteresis).
     ActiveSpeaker { participant: ParticipantId },
+    /// The participant's video decoder needs a keyframe and its stream has
+    /// no RTCP feedback: the gateway asks by signalling (SIP INFO
+    /// picture_fast_update). Throttled by the mixer.
+    KeyframeWanted { participant: ParticipantId },
 }
 
 const EVENT_QUEUE: usize = 64;
@@ -153,6 +158,8 @@ pub struct MediaRoom {
     audio: AudioEngine,
     /// Continuous presence: everyone sees everyone else.
     video: VideoEngine,
+    /// CPU time of the room's threads and pipelines.
+    meter: CpuMeter,
 }
 
 impl MediaRoom {
@@ -164,8 +171,20 @@ impl MediaRoom {
     ) -> (Self, mpsc::Receiver<RoomEvent>) {
         let (events, rx) = mpsc::channel(EVENT_QUEUE);
         let name = name.into();
+        let meter = CpuMeter::new();
         let speaker_events = events.clone();
-        let video = VideoEngine::new(name.clone(), VideoPreference::default());
+        let video_events = events.clone();
+        let video = VideoEngine::new(
+            name.clone(),
+            VideoPreference::default(),
+            Box::new(move |ev| match ev {
+                // A full queue loses a request; the mixer asks again.
+                VideoEvent::KeyframeWanted { participant } => {
+                    let _ = video_events.try_send(RoomEvent::KeyframeWanted { participant });
+                }
+            }),
+            meter.clone(),
+        );
         let video_speaker = video.speaker_handle();
         let audio = AudioEngine::new(
             name.clone(),
@@ -174,6 +193,7 @@ impl MediaRoom {
                 // A full queue loses a speaker change; the next one follows.
                 let _ = speaker_events.try_send(RoomEvent::ActiveSpeaker { participant });
             }),
+            meter.clone(),
         );
         let room = Self {
             inner: Arc::new(Inner {
@@ -187,6 +207,7 @@ impl MediaRoom {
             watchdog_stop: Mutex::new(None),
             audio,
             video,
+            meter,
         };
         (room, rx)
     }
@@ -238,9 +259,16 @@ impl MediaRoom {
             }
             parts.insert(id, participant);
         }
+        let has_video = to_mix.iter().any(|s| s.spec().kind == MediaKind::Video);
         for s in to_mix {
             self.join_audio(id, s.clone());
             self.join_video(id, display_name, s);
+        }
+        if !has_video {
+            // Audio only: the others see a placeholder with its name.
+            if let Err(e) = self.video.add_without_video(id, display_name) {
+                tracing::warn!(room = %self.inner.name, participant = id, error = %e, "no placeholder tile");
+            }
         }
         self.ensure_watchdog(&runtime);
         tracing::info!(room = %self.inner.name, participant = id, name = display_name, ?ports, "media started");
@@ -274,14 +302,14 @@ impl MediaRoom {
             stream.update(spec);
             let after = stream.spec();
             match after.kind {
-                crate::spec::MediaKind::Audio => changed_audio.push(stream.clone()),
+                MediaKind::Audio => changed_audio.push(stream.clone()),
                 // A session refresh or a new address changes nothing the
                 // video chains use: they keep running (a rebuild costs the
                 // receiver a new keyframe and a blink).
-                crate::spec::MediaKind::Video if !same_video_chains(&before, &after) => {
+                MediaKind::Video if !same_video_chains(&before, &after) => {
                     changed_video.push(stream.clone())
                 }
-                crate::spec::MediaKind::Video => {}
+                MediaKind::Video => {}
             }
         }
         let name = p.display_name.clone();
@@ -317,6 +345,18 @@ impl MediaRoom {
     /// (`Layout::Auto` until set).
     pub fn set_layout(&self, layout: crate::video::Layout) {
         self.video.set_layout(layout);
+    }
+
+    /// "Same picture for all" (a room option): everyone sees everyone, self
+    /// included, and receivers with the same settings share one encoder.
+    pub fn set_same_picture(&self, on: bool) {
+        self.video.set_same_picture(on);
+    }
+
+    /// CPU time spent on the room's media so far (its pipelines' streaming
+    /// threads and its mixer threads).
+    pub fn cpu_time(&self) -> Duration {
+        self.meter.total()
     }
 
     /// The video engine, for what the room does not wrap (views, encoder
@@ -424,6 +464,7 @@ fn same_video_chains(a: &StreamSpec, b: &StreamSpec) -> bool {
         && a.direction == b.direction
         && a.fmtp == b.fmtp
         && a.max_send_kbps == b.max_send_kbps
+        && a.rtcp_fb == b.rtcp_fb
 }
 
 /// Periodic media check; ends with the room.

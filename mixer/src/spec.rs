@@ -61,6 +61,10 @@ pub struct StreamSpec {
     /// The most the peer wants to receive (kbit/s): its b=AS/TIAS and the
     /// codec's own limit, whichever is lower. `None`: no limit announced.
     pub max_send_kbps: Option<u32>,
+    /// The `a=rtcp-fb` values agreed for the codec (`nack pli`, `ccm fir`…),
+    /// AVPF only: how a keyframe can be asked of the peer over RTCP. Empty:
+    /// only through the signalling (SIP INFO).
+    pub rtcp_fb: Vec<String>,
 }
 
 /// The fmtp of one payload type, in both directions.
@@ -132,6 +136,7 @@ mod tests {
             direction: Direction::SendRecv,
             fmtp: Vec::new(),
             max_send_kbps: None,
+            rtcp_fb: Vec::new(),
         }
     }
 

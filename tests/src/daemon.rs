@@ -618,6 +618,10 @@ impl Daemon {
         self.api("POST", path, Some(json))
     }
 
+    pub fn api_patch(&self, path: &str, json: &serde_json::Value) -> HttpResponse {
+        self.api("PATCH", path, Some(json))
+    }
+
     pub fn api_delete(&self, path: &str) -> HttpResponse {
         self.api("DELETE", path, None)
     }

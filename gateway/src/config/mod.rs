@@ -144,6 +144,10 @@ pub struct RoomConfig {
     /// 1..=64.
     pub max_participants: u32,
     pub layout: Layout,
+    /// Everyone sees the same picture, self included: receivers with the
+    /// same codec settings share one encoder (capacity over self-view
+    /// exclusion).
+    pub same_picture: bool,
     /// Other names the room can be dialled by. Phone-style aliases are stored
     /// normalised to digits (as [`crate::sip::dialplan::parse_dial`] returns
     /// them); the others as written.

@@ -111,6 +111,8 @@ pub(super) struct RawRoom {
     #[serde(default)]
     pub layout: Opt<LayoutName>,
     #[serde(default)]
+    pub same_picture: Opt<bool>,
+    #[serde(default)]
     pub aliases: Vec<Spanned<Digits>>,
 }
 

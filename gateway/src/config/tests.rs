@@ -69,6 +69,7 @@ fn demo_config_loads() {
     assert_eq!(room.pin, None);
     assert_eq!(room.max_participants, 16);
     assert_eq!(room.layout, Layout::Auto);
+    assert!(!room.same_picture);
 
     let users: Vec<_> = cfg
         .terminals
@@ -341,6 +342,16 @@ fn room_limits_and_layouts() {
     ));
     assert_eq!(cfg.rooms[0].layout, Layout::Grid2x2);
     assert_eq!(cfg.rooms[0].max_participants, 64);
+
+    let cfg = ok(&with(
+        "[[rooms]]\nnumber = \"1\"\nname = \"a\"\nsame_picture = true\n",
+    ));
+    assert!(cfg.rooms[0].same_picture);
+    fails_at(
+        &with("[[rooms]]\nnumber = \"1\"\nname = \"a\"\nsame_picture = \"yes\"\n"),
+        "same_picture",
+        "bool",
+    );
 }
 
 #[test]

@@ -519,6 +519,7 @@ fn rooms(raw: Vec<RawRoom>, loc: &Locator) -> Result<(Vec<RoomConfig>, DialNames
             pin,
             max_participants,
             layout: room.layout.map_or(Layout::Auto, |l| l.into_inner().0),
+            same_picture: value(&room.same_picture, false),
             aliases,
         });
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use tokio::sync::oneshot;
@@ -16,17 +16,20 @@ use tokio::sync::oneshot;
 use super::error::{ApiError, ApiJson, ApiPath};
 use super::Shared;
 use crate::control::{
-    Command, CommandError, DialTarget, ParticipantView, RegistrationView, RoomView,
+    Command, CommandError, DialTarget, MediaAction, ParticipantView, RegistrationView, RoomView,
 };
 
 pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/registrations", get(registrations))
         .route("/rooms", get(rooms))
-        .route("/rooms/{number}", get(room))
+        .route("/rooms/{number}", get(room).patch(change_room))
         .route("/rooms/{number}/participants", get(participants))
-        .route("/rooms/{number}/participants/{id}", get(participant))
-        .route("/rooms/{number}/participants/{id}", delete(hang_up))
+        .route(
+            "/rooms/{number}/participants/{id}",
+            get(participant).delete(hang_up).patch(change_participant),
+        )
+        .route("/rooms/{number}/participants/{id}/keyframe", post(keyframe))
         .route("/rooms/{number}/dial", post(dial))
 }
 
@@ -131,6 +134,92 @@ async fn hang_up(
     ask(&s, |reply| Command::HangUp {
         room: number,
         participant,
+        reply,
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Body of `PATCH /rooms/{number}`: what to change.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoomChange {
+    layout: Option<String>,
+    same_picture: Option<bool>,
+}
+
+/// Changes the room's layout and/or picture mode; 200 with the room.
+async fn change_room(
+    State(s): State<Arc<Shared>>,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(req): ApiJson<RoomChange>,
+) -> Result<Json<RoomView>, ApiError> {
+    let mut actions = Vec::new();
+    if let Some(name) = &req.layout {
+        let layout = name.parse().map_err(ApiError::bad_request)?;
+        actions.push(MediaAction::Layout(layout));
+    }
+    if let Some(on) = req.same_picture {
+        actions.push(MediaAction::SamePicture(on));
+    }
+    if actions.is_empty() {
+        return Err(ApiError::bad_request(
+            "nothing to change: give \"layout\" and/or \"same_picture\"",
+        ));
+    }
+    for action in actions {
+        let room = number.clone();
+        ask(&s, |reply| Command::Media {
+            room,
+            action,
+            reply,
+        })
+        .await?;
+    }
+    find_room(&s, number).map(Json)
+}
+
+/// Body of `PATCH /rooms/{number}/participants/{id}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParticipantChange {
+    muted: bool,
+}
+
+/// Mutes or unmutes a participant's audio in the mix; 200 with it.
+async fn change_participant(
+    State(s): State<Arc<Shared>>,
+    ApiPath((number, id)): ApiPath<(String, String)>,
+    ApiJson(req): ApiJson<ParticipantChange>,
+) -> Result<Json<ParticipantView>, ApiError> {
+    let participant = participant_id(&id)?;
+    let room = number.clone();
+    ask(&s, |reply| Command::Media {
+        room,
+        action: MediaAction::Mute {
+            participant,
+            muted: req.muted,
+        },
+        reply,
+    })
+    .await?;
+    find_room(&s, number)?
+        .participants
+        .into_iter()
+        .find(|p| p.id == participant)
+        .map(Json)
+        .ok_or_else(|| CommandError::NoSuchParticipant(participant).into())
+}
+
+/// Sends the participant a keyframe now; 204.
+async fn keyframe(
+    State(s): State<Arc<Shared>>,
+    ApiPath((number, id)): ApiPath<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let participant = participant_id(&id)?;
+    ask(&s, |reply| Command::Media {
+        room: number,
+        action: MediaAction::Keyframe { participant },
         reply,
     })
     .await?;

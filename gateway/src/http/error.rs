@@ -57,7 +57,9 @@ impl From<CommandError> for ApiError {
             CommandError::NoSuchRoom(_) | CommandError::NoSuchParticipant(_) => {
                 StatusCode::NOT_FOUND
             }
-            CommandError::NotRegistered(_) | CommandError::RoomFull(_) => StatusCode::CONFLICT,
+            CommandError::NotRegistered(_)
+            | CommandError::RoomFull(_)
+            | CommandError::NoMedia(_) => StatusCode::CONFLICT,
             CommandError::InvalidTarget(_) => StatusCode::BAD_REQUEST,
             CommandError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };

@@ -13,8 +13,8 @@ use tower::ServiceExt;
 
 use super::{build, HttpState};
 use crate::control::{
-    Command, CommandError, ContactView, DialTarget, ParticipantView, RegistrationView, RoomView,
-    Views,
+    Command, CommandError, ContactView, DialTarget, MediaAction, ParticipantView, RegistrationView,
+    RoomView, Views,
 };
 use crate::metrics::Metrics;
 
@@ -32,6 +32,7 @@ fn participant(id: u64, name: &str, direction: &'static str, uri: &str) -> Parti
         remote_uri: uri.into(),
         call_id: format!("call-{id}"),
         connected_secs: 0,
+        muted: false,
         streams: Vec::new(),
     }
 }
@@ -58,6 +59,7 @@ impl Views for FakeViews {
             has_pin: false,
             max_participants: 16,
             layout: "grid".into(),
+            same_picture: false,
             active_speaker: None,
             participants,
         };
@@ -121,6 +123,28 @@ fn answer_commands(mut rx: mpsc::Receiver<Command>, seen: Seen) {
                         Err(CommandError::NoSuchParticipant(participant))
                     } else {
                         Err(CommandError::NoSuchRoom(room))
+                    };
+                    let _ = reply.send(answer);
+                }
+                Command::Media {
+                    room,
+                    action,
+                    reply,
+                } => {
+                    seen.lock()
+                        .unwrap()
+                        .push(format!("media {room} {action:?}"));
+                    let answer = match (room.as_str(), action) {
+                        ("1000", MediaAction::Mute { participant: 4, .. }) => {
+                            Err(CommandError::NoMedia(4))
+                        }
+                        (
+                            "1000",
+                            MediaAction::Mute { participant, .. }
+                            | MediaAction::Keyframe { participant },
+                        ) if participant != 3 => Err(CommandError::NoSuchParticipant(participant)),
+                        ("1000", _) => Ok(()),
+                        _ => Err(CommandError::NoSuchRoom(room)),
                     };
                     let _ = reply.send(answer);
                 }
@@ -647,4 +671,75 @@ impl Reply {
             .and_then(|v| v["error"].as_str().map(str::to_owned))
             .unwrap_or_else(|| String::from_utf8_lossy(&self.body).into_owned())
     }
+}
+
+#[tokio::test]
+async fn room_media_changes() {
+    let h = harness();
+    let patch = |path: &'static str, body: &'static str| {
+        let h = &h;
+        async move { h.admin(Method::PATCH, path, Some(body)).await }
+    };
+    let r = patch(
+        "/api/v1/rooms/1000",
+        r#"{"layout":"2x2","same_picture":true}"#,
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.json()["number"], "1000");
+    let r = patch("/api/v1/rooms/1000", r#"{"layout":"7x7"}"#).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.error().contains("7x7"), "{}", r.error());
+    let r = patch("/api/v1/rooms/1000", "{}").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // A misspelt field is refused, not ignored.
+    let r = patch("/api/v1/rooms/1000", r#"{"layuot":"2"}"#).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = patch("/api/v1/rooms/9999", r#"{"layout":"1"}"#).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    let r = patch("/api/v1/rooms/1000/participants/3", r#"{"muted":true}"#).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["id"], 3);
+    let r = patch("/api/v1/rooms/1000/participants/4", r#"{"muted":true}"#).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.error().contains("no media"), "{}", r.error());
+    let r = patch("/api/v1/rooms/1000/participants/5", r#"{"muted":false}"#).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    let r = h
+        .admin(
+            Method::POST,
+            "/api/v1/rooms/1000/participants/3/keyframe",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = h
+        .admin(
+            Method::POST,
+            "/api/v1/rooms/1000/participants/6/keyframe",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    assert_eq!(
+        h.seen(),
+        [
+            "media 1000 Layout(Grid2x2)",
+            "media 1000 SamePicture(true)",
+            "media 9999 Layout(Single)",
+            "media 1000 Mute { participant: 3, muted: true }",
+            "media 1000 Mute { participant: 4, muted: true }",
+            "media 1000 Mute { participant: 5, muted: false }",
+            "media 1000 Keyframe { participant: 3 }",
+            "media 1000 Keyframe { participant: 6 }",
+        ]
+    );
 }

@@ -373,7 +373,7 @@ impl Chain {
         middle: Vec<gst::Element>,
         sink: gst_app::AppSink,
     ) -> Result<Self, MixerError> {
-        let pipeline = gst::Pipeline::new();
+        let pipeline = crate::cpu::pipeline();
         // GObject handles: clones are references to the same elements.
         let mut elements: Vec<gst::Element> = Vec::with_capacity(middle.len() + 2);
         elements.push(src.clone().upcast());
@@ -570,6 +570,7 @@ mod tests {
             direction: Direction::SendRecv,
             fmtp: Vec::new(),
             max_send_kbps: None,
+            rtcp_fb: Vec::new(),
         };
         let mut dec = AudioDecoder::for_stream(&spec).unwrap();
         assert_eq!((dec.codec(), dec.payload_type()), (AudioCodec::Pcma, 8));

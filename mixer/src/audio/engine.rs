@@ -20,6 +20,7 @@ use super::codec::{AudioCodec, AudioDecoder, AudioEncoder};
 use super::level::{audio_level, SpeakerConfig, SpeakerDetector, SpeakerEvent};
 use super::mixminus::MixMinus;
 use super::FRAME_DURATION;
+use crate::cpu::CpuMeter;
 use crate::room::ParticipantId;
 use crate::spec::MediaKind;
 use crate::stream::{MediaSink, MediaStream, ReceivedRtp};
@@ -72,10 +73,12 @@ pub struct AudioEngine {
     stop: Arc<AtomicBool>,
     thread: Mutex<Option<JoinHandle<()>>>,
     on_speaker: Arc<SpeakerCallback>,
+    /// The room's CPU time: the tick thread and the codec pipelines.
+    meter: CpuMeter,
 }
 
 impl AudioEngine {
-    pub fn new(room: impl Into<String>, on_speaker: SpeakerCallback) -> Self {
+    pub fn new(room: impl Into<String>, on_speaker: SpeakerCallback, meter: CpuMeter) -> Self {
         Self {
             state: Arc::new(Mutex::new(State {
                 room: room.into(),
@@ -86,6 +89,7 @@ impl AudioEngine {
             stop: Arc::new(AtomicBool::new(false)),
             thread: Mutex::new(None),
             on_speaker: Arc::new(on_speaker),
+            meter,
         }
     }
 
@@ -102,6 +106,7 @@ impl AudioEngine {
         if spec.kind != MediaKind::Audio {
             return Ok(());
         }
+        let _counted = self.meter.scope();
         let decoder = if spec.direction.peer_sends() {
             let sink = Arc::new(DecoderSink {
                 decoder: Mutex::new(AudioDecoder::for_stream(&spec)?),
@@ -172,16 +177,20 @@ impl AudioEngine {
         if thread.is_some() {
             return;
         }
-        let (state, stop, cb) = (
+        let (state, stop, cb, meter) = (
             self.state.clone(),
             self.stop.clone(),
             self.on_speaker.clone(),
+            self.meter.clone(),
         );
         let name = format!("audio-{}", self.lock().room);
         match std::thread::Builder::new()
             .name(name.chars().take(15).collect())
-            .spawn(move || run(state, stop, cb))
-        {
+            .spawn(move || {
+                meter.enter();
+                run(state, stop, cb);
+                meter.leave();
+            }) {
             Ok(handle) => *thread = Some(handle),
             Err(e) => tracing::error!(error = %e, "cannot start the audio mixer thread"),
         }

@@ -3,6 +3,7 @@ use crate::spec::{Direction, MediaKind};
 use crate::stream::tests::{
     allocator, client, eventually, receiver_report, rtcp_addr, rtp, rtp_addr, spec,
 };
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use tokio::net::UdpSocket;
 
@@ -315,7 +316,8 @@ async fn one_silent_participant_does_not_affect_another() {
     let _keep = keep_sending(sock, addr_of(&room, 2, 0, false), |_| receiver_report(5));
     let ev = event_within(&mut events, Duration::from_secs(2)).await;
     assert_eq!(ev, Some(RoomEvent::MediaTimeout { participant: 1 }));
-    assert!(no_event_for(&mut events, TIMEOUT * 2).await);
+    let more = event_within(&mut events, TIMEOUT * 2).await;
+    assert_eq!(more, None, "participant 2 is alive");
 }
 
 #[tokio::test]
@@ -691,4 +693,285 @@ async fn the_active_speaker_takes_the_large_tile() {
     room.video().set_speaker(Some(4));
     room.remove_participant(4).unwrap();
     assert_eq!(order(&room), [2, 3, 5, 6]);
+}
+
+// ---- shared outputs, placeholders, keyframe requests ----
+
+/// RTP packets of payload type 96 that reached `sock`, as (SSRC, seq).
+async fn video_rtp_for(sock: &UdpSocket, d: Duration) -> Vec<(u32, u16)> {
+    let mut buf = vec![0u8; 2048];
+    let mut got = Vec::new();
+    let deadline = Instant::now() + d;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let Ok(Ok((n, _))) = tokio::time::timeout(left, sock.recv_from(&mut buf)).await else {
+            break;
+        };
+        if n >= 12 && buf[0] >> 6 == 2 && buf[1] & 0x7f == 96 {
+            let ssrc = u32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]);
+            got.push((ssrc, u16::from_be_bytes([buf[2], buf[3]])));
+        }
+    }
+    got
+}
+
+/// "Same picture for all": one canvas and encoder for three receivers
+/// with the same settings, each shown with the others and itself; back
+/// to personal pictures, one each. Through both changes every receiver
+/// keeps one RTP stream (its SSRC, its sequence numbers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_picture_for_all_shares_one_encoder() {
+    let (room, _events, _ports) = room(3, Duration::from_secs(30));
+    let mut socks = Vec::new();
+    for id in 1..=3u64 {
+        let sock = client().await;
+        let addr = sock.local_addr().unwrap();
+        add(
+            &room,
+            id,
+            vec![video(spec(Some(addr), false, Direction::SendRecv))],
+        )
+        .await;
+        socks.push(sock);
+    }
+    let groups = room.video().encoder_groups();
+    assert_eq!(groups, [vec![1], vec![2], vec![3]]);
+    for (id, tiles) in room.video().views() {
+        assert_eq!(tiles.len(), 2);
+        assert!(
+            tiles.iter().all(|t| t.participant != id),
+            "{id} sees itself"
+        );
+    }
+    let mut before = Vec::new();
+    for s in &socks {
+        let got = video_rtp_for(s, Duration::from_millis(1500)).await;
+        assert!(got.len() > 5, "only {} packets", got.len());
+        assert!(got.iter().all(|p| p.0 == got[0].0), "one SSRC per receiver");
+        before.push(*got.last().unwrap());
+    }
+    let ssrcs: BTreeSet<u32> = before.iter().map(|p| p.0).collect();
+    assert_eq!(ssrcs.len(), 3, "every receiver has its own SSRC");
+
+    room.set_same_picture(true);
+    assert_eq!(room.video().encoder_groups(), [vec![1, 2, 3]]);
+    assert_eq!(room.video().stats().encoders, [3]);
+    let views = room.video().views();
+    let shown: Vec<ParticipantId> = views[&1].iter().map(|t| t.participant).collect();
+    assert_eq!(shown, [1, 2, 3]);
+    assert!(views.values().all(|v| *v == views[&1]));
+    for (s, (ssrc, last)) in socks.iter().zip(&before) {
+        let got = video_rtp_for(s, Duration::from_millis(1500)).await;
+        assert!(got.len() > 5, "only {} packets after the change", got.len());
+        assert!(
+            got.iter().all(|p| p.0 == *ssrc),
+            "SSRC changed with the encoder"
+        );
+        // The sequence carries on: no jump beyond what was sent meanwhile.
+        let gap = got[0].1.wrapping_sub(*last);
+        assert!((1..2000).contains(&gap), "sequence jumped by {gap}");
+    }
+
+    room.set_same_picture(false);
+    assert_eq!(room.video().encoder_groups().len(), 3);
+    let stats = room.video().stats();
+    assert_eq!(stats.encoders, [1, 1, 1]);
+    assert!(stats.frames_composed > 30, "{stats:?}");
+    // Canvases and encoders ran on threads counted for the room.
+    assert!(
+        room.cpu_time() > Duration::from_millis(50),
+        "{:?}",
+        room.cpu_time()
+    );
+}
+
+/// An audio-only participant is a placeholder tile with its name on the
+/// others' pictures; it gets no picture itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audio_only_participant_is_a_placeholder_tile() {
+    let (room, _events, _ports) = room(2, Duration::from_secs(30));
+    add(
+        &room,
+        1,
+        vec![video(spec(None, false, Direction::SendRecv))],
+    )
+    .await;
+    let pair = room.reserve(1).unwrap().remove(0);
+    room.add_participant(
+        2,
+        "Sở Nội vụ (thoại)",
+        vec![(pair, spec(None, false, Direction::SendRecv))],
+    )
+    .await
+    .unwrap();
+    let views = room.video().views();
+    assert_eq!(views.keys().copied().collect::<Vec<_>>(), [1]);
+    let tile = &views[&1][0];
+    assert_eq!(
+        (tile.participant, tile.name.as_str(), tile.source),
+        (
+            2,
+            "Sở Nội vụ (thoại)",
+            crate::video::TileSource::Placeholder
+        )
+    );
+    room.remove_participant(2).unwrap();
+    assert!(room.video().views()[&1].is_empty());
+}
+
+/// H.264 that never decodes (non-IDR slices of garbage, as after a lost
+/// keyframe): a sender with AVPF `nack pli` gets RTCP PLI for its SSRC, one
+/// without feedback makes the room ask the signalling; both throttled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undecodable_senders_are_asked_for_keyframes() {
+    let (room, mut events, _ports) = room(2, Duration::from_secs(30));
+    let avpf = Arc::new(client().await);
+    let plain = Arc::new(client().await);
+    let mut with_fb = video(spec(
+        Some(avpf.local_addr().unwrap()),
+        true,
+        Direction::SendRecv,
+    ));
+    with_fb.rtcp_fb = vec!["nack".into(), "nack pli".into()];
+    add(&room, 1, vec![with_fb]).await;
+    add(
+        &room,
+        2,
+        vec![video(spec(
+            Some(plain.local_addr().unwrap()),
+            true,
+            Direction::SendRecv,
+        ))],
+    )
+    .await;
+    let garbage = |ssrc: u32| {
+        move |seq: u16| {
+            let mut p = vec![0x80, 96];
+            p.extend_from_slice(&seq.to_be_bytes());
+            p.extend_from_slice(&(u32::from(seq) * 3000).to_be_bytes());
+            p.extend_from_slice(&ssrc.to_be_bytes());
+            // NAL type 1 (non-IDR slice), then noise.
+            p.push(0x41);
+            p.extend((0..200u32).map(|i| (i.wrapping_mul(151) ^ u32::from(seq)) as u8));
+            p
+        }
+    };
+    let _a = keep_sending(avpf.clone(), addr_of(&room, 1, 0, false), garbage(0xa1a1));
+    let _b = keep_sending(plain.clone(), addr_of(&room, 2, 0, false), garbage(0xb2b2));
+
+    // The AVPF sender: a compound RR + PLI naming its SSRC.
+    let mut buf = vec![0u8; 2048];
+    let mut plis = 0;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let Ok(Ok((n, _))) = tokio::time::timeout(left, avpf.recv_from(&mut buf)).await else {
+            break;
+        };
+        let p = &buf[..n];
+        if n >= 20 && p[1] == 201 && p[8] == 0x81 && p[9] == 206 {
+            assert_eq!(&p[16..20], &0xa1a1u32.to_be_bytes(), "PLI for another SSRC");
+            plis += 1;
+        }
+    }
+    // Asked at once, then at most once a second.
+    assert!((1..=4).contains(&plis), "{plis} PLIs in 3 s");
+
+    // What was asked meanwhile was asked for 2 only; then count 3 s afresh.
+    let mut wanted = 0;
+    while let Ok(ev) = events.try_recv() {
+        if let RoomEvent::KeyframeWanted { participant } = ev {
+            assert_eq!(participant, 2, "the AVPF sender is asked by RTCP");
+            wanted += 1;
+        }
+    }
+    assert!(wanted >= 1, "the plain sender was never asked for");
+    let mut wanted = 0;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match event_within(&mut events, left).await {
+            Some(RoomEvent::KeyframeWanted { participant }) => {
+                assert_eq!(participant, 2, "the AVPF sender is asked by RTCP");
+                wanted += 1;
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+    assert!(
+        (1..=4).contains(&wanted),
+        "{wanted} signalling requests in 3 s"
+    );
+    assert!(room.video().stats().keyframes_requested >= 2);
+}
+
+/// A camera that stops: its tile freezes, then turns into its placeholder;
+/// its frames coming back bring the picture back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_camera_becomes_its_placeholder_and_comes_back() {
+    use crate::video::testutil::{solid_i420, GREEN_YUV};
+    use crate::video::{EncoderConfig, TileSource, VideoCodec, VideoEncoder};
+    let (room, _events, _ports) = room(2, Duration::from_secs(30));
+    let sock = client().await;
+    add(
+        &room,
+        1,
+        vec![video(spec(None, false, Direction::SendRecv))],
+    )
+    .await;
+    add(
+        &room,
+        2,
+        vec![video(spec(
+            Some(sock.local_addr().unwrap()),
+            false,
+            Direction::SendRecv,
+        ))],
+    )
+    .await;
+    let target = addr_of(&room, 2, 0, false);
+    let encoder = VideoEncoder::new(EncoderConfig {
+        codec: VideoCodec::H264,
+        payload_type: 96,
+        width: 320,
+        height: 180,
+        fps: 15,
+        bitrate_kbps: 300,
+        mtu: 1200,
+        packetization_mode: 1,
+        keyframe_interval: 15,
+    })
+    .unwrap();
+    let source_on_1 = |room: &MediaRoom| room.video().views()[&1][0].source;
+    assert_eq!(source_on_1(&room), TileSource::Placeholder, "no frame yet");
+    let send_for = |d: Duration| {
+        let (encoder, sock) = (&encoder, &sock);
+        async move {
+            let deadline = Instant::now() + d;
+            while Instant::now() < deadline {
+                encoder
+                    .push_frame(&solid_i420(320, 180, GREEN_YUV))
+                    .unwrap();
+                tokio::time::sleep(Duration::from_millis(66)).await;
+                while let Some(p) = encoder.pull_rtp(Duration::ZERO).unwrap() {
+                    let data = p.map_readable().unwrap();
+                    sock.send_to(data.as_slice(), target).await.unwrap();
+                }
+            }
+        }
+    };
+    send_for(Duration::from_secs(2)).await;
+    assert_eq!(source_on_1(&room), TileSource::Frames);
+    // Silence: frozen for a while, then the placeholder.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(source_on_1(&room), TileSource::Frames, "frozen first");
+    let deadline = Instant::now() + Duration::from_secs(4);
+    while source_on_1(&room) != TileSource::Placeholder && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(source_on_1(&room), TileSource::Placeholder, "still frozen");
+    send_for(Duration::from_secs(2)).await;
+    assert_eq!(
+        source_on_1(&room),
+        TileSource::Frames,
+        "back with its frames"
+    );
 }

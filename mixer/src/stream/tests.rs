@@ -28,6 +28,7 @@ pub(crate) fn spec(remote: Option<SocketAddr>, mux: bool, direction: Direction) 
         direction,
         fmtp: Vec::new(),
         max_send_kbps: None,
+        rtcp_fb: Vec::new(),
     }
 }
 

@@ -144,7 +144,7 @@ impl Canvas {
             )));
         }
         let fps = config.fps.max(1);
-        let pipeline = gst::Pipeline::new();
+        let pipeline = crate::cpu::pipeline();
         // Live even before any live input is linked (force-live can only
         // be set at construction), and do not wait for inputs that never
         // produced anything.
@@ -374,7 +374,12 @@ impl Canvas {
         }
         // Releasing flushes the pad, which frees a push blocked in it.
         self.compositor.release_request_pad(&branch.pad);
+        // Locked first: a state change of the pipeline still in progress
+        // (a canvas just started) would otherwise set an element back to
+        // PLAYING between our NULL and its removal, and its streaming
+        // thread would run on in a disposed element (seen as a crash).
         for e in branch.elements.iter().rev() {
+            e.set_locked_state(true);
             e.set_state(gst::State::Null)?;
         }
         self.pipeline.remove_many(&branch.elements)?;

@@ -103,7 +103,7 @@ impl Chain {
         queue: u64,
     ) -> Result<Chain, MixerError> {
         element::init()?;
-        let pipeline = gst::Pipeline::new();
+        let pipeline = crate::cpu::pipeline();
         let mut src = gst_app::AppSrc::builder()
             .is_live(true)
             .format(gst::Format::Time)
@@ -199,15 +199,16 @@ impl VideoDecoder {
                 .format(gst_video::VideoFormat::I420)
                 .build(),
         );
+        let decoder = make(codec.decoder())?;
+        if decoder.find_property("max-threads").is_some() {
+            // One thread: libav's own threads escape the room's CPU meter,
+            // and frame threading costs a frame of latency per thread. A
+            // room's parallelism is its many streams.
+            decoder.set_property("max-threads", 1i32);
+        }
         let chain = Chain::new(
             Some(caps),
-            &[
-                jitter,
-                make(codec.depayloader())?,
-                make(codec.decoder())?,
-                convert,
-                raw,
-            ],
+            &[jitter, make(codec.depayloader())?, decoder, convert, raw],
             // RTP packets: room for a burst of a few large keyframes.
             1024,
         )?;

@@ -1,42 +1,72 @@
-//! The room's video mixer at work: continuous presence, one picture per
-//! receiver.
+//! The room's video mixer at work: continuous presence.
 //!
 //! ```text
 //! peer ─RTP─▶ MediaStream ─▶ VideoDecoder (jitter buffer, depay, decode)
-//!                                 │ frames, to every canvas showing the peer
+//!                                 │ frames, to every output showing the peer
 //!                                 ▼
-//!               Canvas_i (compose(Auto, everyone but i, speaker))
-//!                                 │ composed frames
-//! peer_i ◀─RTP─ MediaStream_i.send_rtp ◀─ VideoEncoder_i (its codec, size)
+//!            Output_k: Canvas (compose(layout, everyone but i, speaker))
+//!                      ▶ VideoEncoder (its codec, size, rate)
+//!                                 │ RTP, rewritten per receiver (SSRC, seq, ts)
+//! peer_i ◀─RTP─ MediaStream_i.send_rtp
 //! ```
+//!
+//! An *output* is one canvas and its encoder. Receivers whose picture and
+//! encoder settings are identical share one output; in the room's "same
+//! picture for all" mode everyone sees everyone (self included), so all
+//! receivers with the same settings share one: capacity for self-view.
+//! Each receiver still gets an RTP stream of its own ([`RtpRewriter`]), so
+//! moving it between outputs on a relayout is invisible on the wire but
+//! for the keyframe that follows.
 //!
 //! One thread per room moves frames between the GStreamer chains (decoder
 //! appsinks to canvas appsrcs, canvas appsinks to encoders, encoder RTP to
 //! the sockets) with non-blocking pulls, the way the audio engine's tick
 //! does: our code decides what goes where, GStreamer does the pixels.
-//! Every canvas is relaid when someone joins, leaves, (in layouts with a
-//! speaker tile) takes the floor, or the room's layout is changed, and its
-//! encoder then sends a keyframe.
+//! Outputs are recomputed when someone joins, leaves, (in layouts with a
+//! speaker tile) takes the floor, when a camera stops or comes back, or
+//! when the room's layout or picture mode is changed; an output whose
+//! picture changed then sends a keyframe.
+//!
+//! Senders are asked for a keyframe (RTCP PLI/FIR where AVPF feedback was
+//! negotiated, else [`VideoEvent::KeyframeWanted`] for the signalling to
+//! send SIP INFO or H.245) when their decoder has packets but no picture,
+//! and when packets were lost.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use webrtc_util::Marshal;
 
 use super::canvas::{Canvas, CanvasConfig, CanvasTile, TileSource};
 use super::codec::{EncoderConfig, VideoDecoder, VideoEncoder};
+use super::feedback::{self, KeyframeFeedback};
 use super::layout::{compose, Layout};
+use super::rewrite::RtpRewriter;
+use crate::cpu::CpuMeter;
 use crate::room::ParticipantId;
 use crate::spec::MediaKind;
 use crate::stream::{MediaSink, MediaStream, ReceivedRtcp, ReceivedRtp};
 use crate::MixerError;
 
+pub use super::feedback::asks_for_keyframe;
+
 /// How often the pump moves frames and packets: well under a frame at
 /// 30 fps, and cheap when there is nothing to move.
 const PUMP_PERIOD: Duration = Duration::from_millis(5);
+/// A sender whose decoder gave no picture for this long shows its
+/// placeholder (camera off, dead input) until its next frame.
+pub const STALE_AFTER: Duration = Duration::from_secs(3);
+/// Decoders are checked for starvation and loss this often.
+const INPUT_CHECK: Duration = Duration::from_millis(200);
+/// Packets but no picture for this long: the decoder waits for a keyframe.
+const STARVED_AFTER: Duration = Duration::from_millis(500);
+/// The least time between two keyframe requests to one sender.
+pub const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_secs(1);
+/// The receiver "same picture for all" composes for: nobody is left out.
+const EVERYONE: ParticipantId = ParticipantId::MAX;
 
 /// The picture sent when the receiver takes it: its own limits (fmtp)
 /// lower it.
@@ -55,6 +85,48 @@ impl Default for VideoPreference {
             fps: 30,
         }
     }
+}
+
+/// What the video engine tells the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VideoEvent {
+    /// The participant's decoder needs a keyframe and its stream has no
+    /// RTCP feedback for it: the signalling must ask (SIP INFO
+    /// picture_fast_update, H.245 videoFastUpdatePicture).
+    KeyframeWanted { participant: ParticipantId },
+}
+
+/// Called from the pump thread; must not block.
+pub type EventHandler = Box<dyn Fn(VideoEvent) + Send + Sync>;
+
+/// Counters of a room's video, for metrics and the API.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VideoStats {
+    /// Frames composed by every canvas, since the room started.
+    pub frames_composed: u64,
+    /// Composed frames that did not come out of their encoder (dropped on
+    /// the way in when it falls behind, or still in flight).
+    pub frames_dropped: u64,
+    /// Frames decoded from every sender.
+    pub frames_decoded: u64,
+    /// Encoders running now, and for each how many receivers it feeds.
+    pub encoders: Vec<usize>,
+    /// Keyframe requests received from receivers (RTCP PLI/FIR, SIP INFO).
+    pub keyframes_asked: u64,
+    /// Keyframe requests sent to senders (RTCP or signalling).
+    pub keyframes_requested: u64,
+}
+
+/// One participant's video counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParticipantVideo {
+    pub frames_decoded: u64,
+    /// Keyframe requests received from it (RTCP PLI/FIR, SIP INFO).
+    pub keyframes_asked: u64,
+    /// Keyframe requests sent to it (RTCP or signalling).
+    pub keyframes_requested: u64,
+    /// Its tile shows its video (else its placeholder).
+    pub live: bool,
 }
 
 /// Set on every video stream: RTP to the decoder, keyframe requests (RTCP
@@ -86,42 +158,83 @@ impl MediaSink for StreamSink {
     }
 }
 
-/// Whether an RTCP compound holds a PLI (RFC 4585 PSFB FMT 1) or a FIR
-/// (RFC 5104 PSFB FMT 4).
-pub fn asks_for_keyframe(mut data: &[u8]) -> bool {
-    while data.len() >= 4 {
-        let (fmt, pt) = (data[0] & 0x1f, data[1]);
-        if pt == 206 && (fmt == 1 || fmt == 4) {
-            return true;
-        }
-        let len = (usize::from(u16::from_be_bytes([data[2], data[3]])) + 1) * 4;
-        if len > data.len() {
-            return false;
-        }
-        data = &data[len..];
-    }
-    false
-}
+type OutputId = u64;
 
-/// What one receiver is sent.
+/// One canvas and its encoder, feeding every receiver whose picture and
+/// settings are the same.
 struct Output {
+    config: EncoderConfig,
     canvas: Canvas,
     encoder: VideoEncoder,
     /// The tiles the canvas shows now.
     view: Vec<CanvasTile>,
-    /// A keyframe is owed (new layout, or the receiver asked).
+    receivers: BTreeSet<ParticipantId>,
+    /// A keyframe is owed (new picture, a new receiver, or one asked).
     keyframe: bool,
+    composed: u64,
+    encoded: u64,
+}
+
+impl Output {
+    fn new(room: &str, config: &EncoderConfig, tiles: &[CanvasTile]) -> Result<Output, MixerError> {
+        let mut canvas = Canvas::new(CanvasConfig {
+            width: config.width,
+            height: config.height,
+            fps: config.fps,
+            room_name: room.to_owned(),
+        })?;
+        let encoder = VideoEncoder::new(config.clone())?;
+        canvas.start()?;
+        canvas.apply(tiles)?;
+        Ok(Output {
+            config: config.clone(),
+            canvas,
+            encoder,
+            view: tiles.to_vec(),
+            receivers: BTreeSet::new(),
+            keyframe: true,
+            composed: 0,
+            encoded: 0,
+        })
+    }
+}
+
+/// A participant we send video to.
+struct Receiver {
+    config: EncoderConfig,
+    output: Option<OutputId>,
+    rtp: RtpRewriter,
     sent: u64,
     refused: u64,
 }
 
+/// What the pump knows of a sender's decoder.
+#[derive(Default)]
+struct Input {
+    frames: u64,
+    last_frame: Option<Instant>,
+    /// Its tile shows decoded frames (else the placeholder).
+    live: bool,
+    /// Cumulative loss already answered with a keyframe request.
+    lost_seen: u64,
+    last_request: Option<Instant>,
+    /// Keyframe requests sent to this sender.
+    requests: u64,
+    fir_seq: u8,
+}
+
 struct Member {
     name: String,
-    stream: Arc<MediaStream>,
+    /// None: the participant has no video stream (audio only); it still
+    /// gets a placeholder tile.
+    stream: Option<Arc<MediaStream>>,
     decoder: Option<Arc<VideoDecoder>>,
-    output: Option<Output>,
-    /// Set by the stream's sink on PLI/FIR.
+    receiver: Option<Receiver>,
+    input: Input,
+    /// Set by the stream's sink on PLI/FIR, or by SIP INFO.
     keyframe_asked: Arc<AtomicBool>,
+    /// Keyframe requests received from this receiver.
+    asked: u64,
     errors: u64,
 }
 
@@ -131,41 +244,58 @@ struct State {
     speaker: Option<ParticipantId>,
     /// The room's layout (`Auto` unless configured).
     layout: Layout,
+    /// Everyone sees the same picture, self included.
+    same_picture: bool,
     /// Join order: tiles keep it.
     order: Vec<ParticipantId>,
     members: BTreeMap<ParticipantId, Member>,
+    outputs: BTreeMap<OutputId, Output>,
+    next_output: OutputId,
+    last_input_check: Option<Instant>,
+    /// Counters of outputs and members that are gone, so totals only grow.
+    retired: VideoStats,
+    keyframes_asked: u64,
+    keyframes_requested: u64,
+    /// The room's CPU time: the pump thread and every pipeline.
+    meter: CpuMeter,
+}
+
+/// One picture to produce: the settings, the tiles, who gets it.
+struct Wanted {
+    config: EncoderConfig,
+    tiles: Vec<CanvasTile>,
+    receivers: Vec<ParticipantId>,
 }
 
 impl State {
-    /// Recomputes every receiver's view; canvases whose tiles changed are
-    /// rebuilt in place and owe a keyframe.
-    fn relayout(&mut self) {
-        let shown: BTreeMap<ParticipantId, (String, TileSource)> = self
+    /// The picture each receiver should get, grouped by identical settings
+    /// and tiles.
+    fn wanted(&self) -> Vec<Wanted> {
+        let shown: BTreeMap<ParticipantId, (&str, TileSource)> = self
             .members
             .iter()
             .map(|(id, m)| {
-                let source = if m.decoder.is_some() {
+                let source = if m.input.live {
                     TileSource::Frames
                 } else {
                     TileSource::Placeholder
                 };
-                (*id, (m.name.clone(), source))
+                (*id, (m.name.as_str(), source))
             })
             .collect();
-        let State {
-            room,
-            speaker,
-            layout,
-            order,
-            members,
-            ..
-        } = self;
-        for (id, m) in members.iter_mut() {
-            let Some(out) = m.output.as_mut() else {
-                continue;
-            };
-            let cfg = out.canvas.config();
-            let view = compose(*layout, cfg.width, cfg.height, order, *id, *speaker);
+        let mut wanted: Vec<Wanted> = Vec::new();
+        for (id, m) in &self.members {
+            let Some(r) = &m.receiver else { continue };
+            let cfg = &r.config;
+            let who = if self.same_picture { EVERYONE } else { *id };
+            let view = compose(
+                self.layout,
+                cfg.width,
+                cfg.height,
+                &self.order,
+                who,
+                self.speaker,
+            );
             let tiles: Vec<CanvasTile> = view
                 .tiles
                 .iter()
@@ -173,31 +303,154 @@ impl State {
                     let (name, source) = shown.get(&t.participant)?;
                     Some(CanvasTile {
                         participant: t.participant,
-                        name: name.clone(),
+                        name: (*name).to_owned(),
                         source: *source,
                         rect: t.rect,
                     })
                 })
                 .collect();
-            if tiles == out.view {
+            match wanted
+                .iter_mut()
+                .find(|w| w.config == *cfg && w.tiles == tiles)
+            {
+                Some(w) => w.receivers.push(*id),
+                None => wanted.push(Wanted {
+                    config: cfg.clone(),
+                    tiles,
+                    receivers: vec![*id],
+                }),
+            }
+        }
+        wanted
+    }
+
+    /// Recomputes every receiver's picture: outputs that already show it
+    /// are kept, others are re-laid in place (same settings) or built, and
+    /// outputs nobody needs any more are stopped.
+    fn relayout(&mut self) {
+        let wanted = self.wanted();
+        let mut free: BTreeSet<OutputId> = self.outputs.keys().copied().collect();
+        let mut chosen: Vec<Option<OutputId>> = vec![None; wanted.len()];
+        // Unchanged pictures first: they need no work at all.
+        for (w, slot) in wanted.iter().zip(chosen.iter_mut()) {
+            let same = free.iter().copied().find(|o| {
+                let out = &self.outputs[o];
+                out.config == w.config && out.view == w.tiles
+            });
+            if let Some(o) = same {
+                free.remove(&o);
+                *slot = Some(o);
+            }
+        }
+        // Then re-lay an output with the same settings, preferably one that
+        // already feeds some of the picture's receivers.
+        for (w, slot) in wanted.iter().zip(chosen.iter_mut()) {
+            if slot.is_some() {
                 continue;
             }
-            match out.canvas.apply(&tiles) {
+            let candidates: Vec<OutputId> = free
+                .iter()
+                .copied()
+                .filter(|o| self.outputs[o].config == w.config)
+                .collect();
+            let pick = candidates
+                .iter()
+                .copied()
+                .find(|o| {
+                    w.receivers
+                        .iter()
+                        .any(|r| self.outputs[o].receivers.contains(r))
+                })
+                .or_else(|| candidates.first().copied());
+            let Some(o) = pick else { continue };
+            let out = self.outputs.get_mut(&o).expect("free outputs exist");
+            match out.canvas.apply(&w.tiles) {
                 Ok(()) => {
-                    out.view = tiles;
+                    out.view = w.tiles.clone();
                     out.keyframe = true;
+                    free.remove(&o);
+                    *slot = Some(o);
                 }
                 Err(e) => {
-                    tracing::warn!(room = %room, participant = id, error = %e, "video layout not applied")
+                    tracing::warn!(room = %self.room, error = %e, "video layout not applied")
                 }
             }
         }
+        // The rest get an output of their own.
+        for (w, slot) in wanted.iter().zip(chosen.iter_mut()) {
+            if slot.is_some() {
+                continue;
+            }
+            let built = {
+                let _counted = self.meter.scope();
+                Output::new(&self.room, &w.config, &w.tiles)
+            };
+            match built {
+                Ok(out) => {
+                    let id = self.next_output;
+                    self.next_output += 1;
+                    self.outputs.insert(id, out);
+                    *slot = Some(id);
+                }
+                Err(e) => tracing::warn!(
+                    room = %self.room,
+                    receivers = ?w.receivers,
+                    error = %e,
+                    "no video output for these receivers"
+                ),
+            }
+        }
+        for o in free {
+            if let Some(out) = self.outputs.remove(&o) {
+                self.retire_output(&out);
+            }
+        }
+        for out in self.outputs.values_mut() {
+            out.receivers.clear();
+        }
+        for (w, slot) in wanted.iter().zip(chosen) {
+            for r in &w.receivers {
+                let Some(receiver) = self.members.get_mut(r).and_then(|m| m.receiver.as_mut())
+                else {
+                    continue;
+                };
+                if receiver.output != slot {
+                    // A new picture for this receiver: start it with a keyframe.
+                    if let Some(out) = slot.and_then(|o| self.outputs.get_mut(&o)) {
+                        out.keyframe = true;
+                    }
+                }
+                receiver.output = slot;
+                if let Some(out) = slot.and_then(|o| self.outputs.get_mut(&o)) {
+                    out.receivers.insert(*r);
+                }
+            }
+        }
+    }
+
+    fn retire_output(&mut self, out: &Output) {
+        self.retired.frames_composed += out.composed;
+        self.retired.frames_dropped += out.composed.saturating_sub(out.encoded);
+    }
+
+    fn stats(&self) -> VideoStats {
+        let mut s = self.retired.clone();
+        for out in self.outputs.values() {
+            s.frames_composed += out.composed;
+            s.frames_dropped += out.composed.saturating_sub(out.encoded);
+            s.encoders.push(out.receivers.len());
+        }
+        s.frames_decoded += self.members.values().map(|m| m.input.frames).sum::<u64>();
+        s.keyframes_asked = self.keyframes_asked;
+        s.keyframes_requested = self.keyframes_requested;
+        s
     }
 }
 
 struct Shared {
     state: Mutex<State>,
     stop: AtomicBool,
+    events: EventHandler,
 }
 
 impl Shared {
@@ -235,7 +488,12 @@ pub struct VideoEngine {
 }
 
 impl VideoEngine {
-    pub fn new(room: impl Into<String>, prefer: VideoPreference) -> Self {
+    pub fn new(
+        room: impl Into<String>,
+        prefer: VideoPreference,
+        events: EventHandler,
+        meter: CpuMeter,
+    ) -> Self {
         Self {
             shared: Arc::new(Shared {
                 state: Mutex::new(State {
@@ -243,10 +501,19 @@ impl VideoEngine {
                     prefer,
                     speaker: None,
                     layout: Layout::Auto,
+                    same_picture: false,
                     order: Vec::new(),
                     members: BTreeMap::new(),
+                    outputs: BTreeMap::new(),
+                    next_output: 0,
+                    last_input_check: None,
+                    retired: VideoStats::default(),
+                    keyframes_asked: 0,
+                    keyframes_requested: 0,
+                    meter,
                 }),
                 stop: AtomicBool::new(false),
+                events,
             }),
             thread: Mutex::new(None),
         }
@@ -262,9 +529,9 @@ impl VideoEngine {
     }
 
     /// Add a participant's video stream (other kinds are ignored): decoded
-    /// onto the others' canvases if the peer sends, given a canvas and an
-    /// encoder of its own if we send. Everyone's layout follows. On error
-    /// nothing of the stream is kept.
+    /// onto the others' pictures if the peer sends, given a picture of its
+    /// own if we send. Everyone's layout follows. On error nothing of the
+    /// stream is kept.
     pub fn add(
         &self,
         id: ParticipantId,
@@ -275,33 +542,25 @@ impl VideoEngine {
         if spec.kind != MediaKind::Video {
             return Ok(());
         }
-        let (room, prefer) = {
+        let (prefer, meter) = {
             let st = self.lock();
             if st.members.contains_key(&id) {
                 return Err(MixerError::ParticipantExists(id));
             }
-            (st.room.clone(), st.prefer)
+            (st.prefer, st.meter.clone())
         };
+        let _counted = meter.scope();
         let decoder = if spec.direction.peer_sends() {
             Some(Arc::new(VideoDecoder::for_stream(&spec)?))
         } else {
             None
         };
-        let output = if spec.direction.we_send() {
+        let receiver = if spec.direction.we_send() {
             let config = EncoderConfig::for_spec(&spec, prefer.width, prefer.height, prefer.fps)?;
-            let canvas = Canvas::new(CanvasConfig {
-                width: config.width,
-                height: config.height,
-                fps: config.fps,
-                room_name: room.clone(),
-            })?;
-            let encoder = VideoEncoder::new(config)?;
-            canvas.start()?;
-            Some(Output {
-                canvas,
-                encoder,
-                view: Vec::new(),
-                keyframe: true,
+            Some(Receiver {
+                rtp: RtpRewriter::new(rand::random(), rand::random(), 90_000, config.fps),
+                config,
+                output: None,
                 sent: 0,
                 refused: 0,
             })
@@ -309,25 +568,50 @@ impl VideoEngine {
             None
         };
         let keyframe_asked = Arc::new(AtomicBool::new(false));
-        let mut st = self.lock();
-        if st.members.contains_key(&id) {
-            return Err(MixerError::ParticipantExists(id));
-        }
         stream.set_sink(Some(Arc::new(StreamSink {
             decoder: decoder.clone(),
             keyframe: keyframe_asked.clone(),
         })));
-        st.members.insert(
+        self.insert(
             id,
             Member {
                 name: name.to_owned(),
-                stream,
+                stream: Some(stream.clone()),
                 decoder,
-                output,
+                receiver,
+                input: Input::default(),
                 keyframe_asked,
+                asked: 0,
                 errors: 0,
             },
-        );
+        )
+        .inspect_err(|_| stream.set_sink(None))
+    }
+
+    /// A participant without video (audio only): the others see its
+    /// placeholder tile with its name.
+    pub fn add_without_video(&self, id: ParticipantId, name: &str) -> Result<(), MixerError> {
+        self.insert(
+            id,
+            Member {
+                name: name.to_owned(),
+                stream: None,
+                decoder: None,
+                receiver: None,
+                input: Input::default(),
+                keyframe_asked: Arc::new(AtomicBool::new(false)),
+                asked: 0,
+                errors: 0,
+            },
+        )
+    }
+
+    fn insert(&self, id: ParticipantId, member: Member) -> Result<(), MixerError> {
+        let mut st = self.lock();
+        if st.members.contains_key(&id) {
+            return Err(MixerError::ParticipantExists(id));
+        }
+        st.members.insert(id, member);
         st.order.push(id);
         st.relayout();
         drop(st);
@@ -335,14 +619,17 @@ impl VideoEngine {
         Ok(())
     }
 
-    /// Remove a participant (unknown ids are ignored); the others' canvases
+    /// Remove a participant (unknown ids are ignored); the others' pictures
     /// close the gap.
     pub fn remove(&self, id: ParticipantId) {
         let gone = {
             let mut st = self.lock();
             let gone = st.members.remove(&id);
             if let Some(m) = &gone {
-                m.stream.set_sink(None);
+                if let Some(s) = &m.stream {
+                    s.set_sink(None);
+                }
+                st.retired.frames_decoded += m.input.frames;
                 st.order.retain(|p| *p != id);
                 if st.speaker == Some(id) {
                     st.speaker = None;
@@ -351,7 +638,7 @@ impl VideoEngine {
             }
             gone
         };
-        // Its pipelines stop here, outside the lock.
+        // Its decoder stops here, outside the lock.
         drop(gone);
     }
 
@@ -385,11 +672,27 @@ impl VideoEngine {
     }
 
     /// The room's layout for every receiver (the gateway's configuration);
-    /// canvases that change send a keyframe.
+    /// pictures that change start with a keyframe.
     pub fn set_layout(&self, layout: Layout) {
         let mut st = self.lock();
         if st.layout != layout {
             st.layout = layout;
+            st.relayout();
+        }
+    }
+
+    /// The room's layout now.
+    pub fn layout(&self) -> Layout {
+        self.lock().layout
+    }
+
+    /// "Same picture for all": every receiver sees everyone, itself
+    /// included, and receivers with the same settings share one canvas and
+    /// encoder. Off (the default): nobody sees itself.
+    pub fn set_same_picture(&self, on: bool) {
+        let mut st = self.lock();
+        if st.same_picture != on {
+            st.same_picture = on;
             st.relayout();
         }
     }
@@ -399,21 +702,49 @@ impl VideoEngine {
         self.shared.set_speaker(speaker);
     }
 
-    /// The participants each receiver sees now, in tile order (for the API
-    /// and tests).
+    /// The tiles each receiver sees now, in tile order (for the API and
+    /// tests).
     pub fn views(&self) -> BTreeMap<ParticipantId, Vec<CanvasTile>> {
-        self.lock()
-            .members
+        let st = self.lock();
+        st.members
             .iter()
-            .filter_map(|(id, m)| Some((*id, m.output.as_ref()?.view.clone())))
+            .filter_map(|(id, m)| {
+                let o = m.receiver.as_ref()?.output?;
+                Some((*id, st.outputs.get(&o)?.view.clone()))
+            })
             .collect()
     }
 
     /// The encoder settings of a receiver, if we send it video.
     pub fn encoder_config(&self, id: ParticipantId) -> Option<EncoderConfig> {
         let st = self.lock();
-        let out = st.members.get(&id)?.output.as_ref()?;
-        Some(out.encoder.config().clone())
+        Some(st.members.get(&id)?.receiver.as_ref()?.config.clone())
+    }
+
+    /// The receivers grouped by the encoder that feeds them.
+    pub fn encoder_groups(&self) -> Vec<Vec<ParticipantId>> {
+        self.lock()
+            .outputs
+            .values()
+            .map(|o| o.receivers.iter().copied().collect())
+            .collect()
+    }
+
+    pub fn stats(&self) -> VideoStats {
+        self.lock().stats()
+    }
+
+    /// A participant's video counters: frames decoded from it, keyframe
+    /// requests it sent us, keyframe requests we sent it.
+    pub fn participant_stats(&self, id: ParticipantId) -> Option<ParticipantVideo> {
+        let st = self.lock();
+        let m = st.members.get(&id)?;
+        Some(ParticipantVideo {
+            frames_decoded: m.input.frames,
+            keyframes_asked: m.asked,
+            keyframes_requested: m.input.requests,
+            live: m.input.live,
+        })
     }
 
     fn ensure_thread(&self) {
@@ -440,131 +771,244 @@ impl Drop for VideoEngine {
         if let Some(h) = handle {
             let _ = h.join();
         }
-        let members = std::mem::take(&mut self.lock().members);
-        for m in members.values() {
-            m.stream.set_sink(None);
+        let (members, outputs) = {
+            let mut st = self.lock();
+            (
+                std::mem::take(&mut st.members),
+                std::mem::take(&mut st.outputs),
+            )
+        };
+        for s in members.values().filter_map(|m| m.stream.as_ref()) {
+            s.set_sink(None);
         }
+        drop(outputs);
     }
 }
 
 fn run(shared: Arc<Shared>) {
+    let meter = shared.lock().meter.clone();
+    meter.enter();
     while !shared.stop.load(Ordering::Relaxed) {
         {
             let mut st = shared.lock();
-            pump(&mut st);
+            pump(&mut st, &shared.events, Instant::now());
         }
         std::thread::sleep(PUMP_PERIOD);
     }
+    meter.leave();
 }
 
 /// Moves whatever is ready: decoded frames to the canvases, composed
 /// frames to the encoders, RTP to the receivers. Never waits.
-fn pump(st: &mut State) {
-    let State { room, members, .. } = st;
-    let mut decoded = Vec::new();
+fn pump(st: &mut State, events: &EventHandler, now: Instant) {
+    let decoded = pull_decoded(st, now);
+    if st
+        .last_input_check
+        .is_none_or(|t| now.saturating_duration_since(t) >= INPUT_CHECK)
+    {
+        st.last_input_check = Some(now);
+        check_inputs(st, events, now);
+    }
+    for out in st.outputs.values() {
+        for (from, frame) in &decoded {
+            // Only canvases with a tile for `from` take it.
+            if let Err(e) = out.canvas.push_frame(*from, frame) {
+                tracing::debug!(room = %st.room, participant = from, error = %e, "tile refused a frame");
+            }
+        }
+    }
+    let State {
+        room,
+        members,
+        outputs,
+        keyframes_asked,
+        ..
+    } = st;
     for (id, m) in members.iter_mut() {
+        if m.keyframe_asked.swap(false, Ordering::Relaxed) {
+            *keyframes_asked += 1;
+            m.asked += 1;
+            let o = m.receiver.as_ref().and_then(|r| r.output);
+            if let Some(out) = o.and_then(|o| outputs.get_mut(&o)) {
+                tracing::debug!(room = %room, participant = id, "keyframe asked");
+                out.keyframe = true;
+            }
+        }
+    }
+    for (oid, out) in outputs.iter_mut() {
+        encode(room, *oid, out, members);
+    }
+}
+
+/// Every frame the decoders have ready; notes which inputs are live.
+fn pull_decoded(st: &mut State, now: Instant) -> Vec<(ParticipantId, gstreamer::Sample)> {
+    let mut decoded = Vec::new();
+    let mut changed = false;
+    for (id, m) in st.members.iter_mut() {
         let Some(dec) = &m.decoder else { continue };
         loop {
             match dec.pull_frame(Duration::ZERO) {
-                Ok(Some(frame)) => decoded.push((*id, frame)),
+                Ok(Some(frame)) => {
+                    m.input.frames += 1;
+                    m.input.last_frame = Some(now);
+                    decoded.push((*id, frame));
+                }
                 Ok(None) => break,
                 Err(e) => {
                     if m.errors % 100 == 0 {
-                        tracing::warn!(room = %room, participant = id, errors = m.errors, error = %e, "video decoder");
+                        tracing::warn!(room = %st.room, participant = id, errors = m.errors, error = %e, "video decoder");
                     }
                     m.errors += 1;
                     break;
                 }
             }
         }
-    }
-    for (from, frame) in &decoded {
-        for (id, m) in members.iter() {
-            let Some(out) = &m.output else { continue };
-            if id == from {
-                continue;
-            }
-            // Only canvases with a tile for `from` take it.
-            if let Err(e) = out.canvas.push_frame(*from, frame) {
-                tracing::debug!(room = %room, participant = id, error = %e, "tile refused a frame");
-            }
+        let live = m
+            .input
+            .last_frame
+            .is_some_and(|t| now.saturating_duration_since(t) < STALE_AFTER);
+        if live != m.input.live {
+            tracing::info!(room = %st.room, participant = id, live, "video input");
+            m.input.live = live;
+            changed = true;
         }
     }
+    if changed {
+        // The tile flips between frames and placeholder; frames decoded
+        // just now go to the new branch.
+        st.relayout();
+    }
+    decoded
+}
+
+/// Asks senders for a keyframe when their decoder has packets but no
+/// picture (start, or after a loss it cannot conceal) or lost packets.
+fn check_inputs(st: &mut State, events: &EventHandler, now: Instant) {
+    let State {
+        room,
+        members,
+        keyframes_requested,
+        ..
+    } = st;
     for (id, m) in members.iter_mut() {
-        let Some(out) = m.output.as_mut() else {
+        let (Some(stream), Some(_)) = (&m.stream, &m.decoder) else {
             continue;
         };
-        if m.keyframe_asked.swap(false, Ordering::Relaxed) {
-            out.keyframe = true;
+        let stats = stream.stats();
+        let Some(last_rtp) = stats.last_rtp_at else {
+            continue;
+        };
+        // Packets still arriving (a sender that stopped is not asked), and
+        // none of them made a picture for a while.
+        let arriving = now.saturating_duration_since(last_rtp) < KEYFRAME_REQUEST_INTERVAL;
+        let starved = arriving
+            && m.input.last_frame.is_none_or(|f| {
+                last_rtp > f && last_rtp.saturating_duration_since(f) >= STARVED_AFTER
+            });
+        let lost = stats.lost > m.input.lost_seen;
+        m.input.lost_seen = stats.lost;
+        let due = m
+            .input
+            .last_request
+            .is_none_or(|t| now.saturating_duration_since(t) >= KEYFRAME_REQUEST_INTERVAL);
+        if !(starved || lost) || !due {
+            continue;
         }
-        loop {
-            match out.canvas.pull_frame(Duration::ZERO) {
-                Ok(Some(frame)) => {
-                    if let Err(e) = out.encoder.push_frame(&frame) {
-                        tracing::debug!(room = %room, participant = id, error = %e, "video encoder");
-                    }
-                    if out.keyframe && out.encoder.force_keyframe().is_ok() {
-                        out.keyframe = false;
-                    }
+        m.input.last_request = Some(now);
+        m.input.requests += 1;
+        *keyframes_requested += 1;
+        let spec = stream.spec();
+        match KeyframeFeedback::from_rtcp_fb(&spec.rtcp_fb) {
+            Some(kind) => {
+                m.input.fir_seq = m.input.fir_seq.wrapping_add(1);
+                let ours = m.receiver.as_ref().map_or(1, |r| r.rtp.ssrc());
+                let packet = feedback::keyframe_request(
+                    kind,
+                    ours,
+                    stats.ssrc.unwrap_or(0),
+                    m.input.fir_seq,
+                );
+                if let Err(e) = stream.send_rtcp(&packet) {
+                    tracing::debug!(room = %room, participant = id, error = %e, "keyframe request not sent");
                 }
-                Ok(None) => break,
-                Err(e) => {
-                    if m.errors % 100 == 0 {
-                        tracing::warn!(room = %room, participant = id, errors = m.errors, error = %e, "video canvas");
-                    }
-                    m.errors += 1;
-                    break;
-                }
+                tracing::debug!(room = %room, participant = id, ?kind, starved, lost, "keyframe requested by RTCP");
             }
-        }
-        loop {
-            let packet = match out.encoder.pull_rtp(Duration::ZERO) {
-                Ok(Some(p)) => p,
-                Ok(None) => break,
-                Err(e) => {
-                    if m.errors % 100 == 0 {
-                        tracing::warn!(room = %room, participant = id, errors = m.errors, error = %e, "video encoder");
-                    }
-                    m.errors += 1;
-                    break;
-                }
-            };
-            let Ok(map) = packet.map_readable() else {
-                continue;
-            };
-            // Before the peer's address is known (or while it holds us)
-            // sending fails: logged at the first refusal and then every
-            // 1000, not per packet.
-            match m.stream.send_rtp(map.as_slice()) {
-                Ok(_) => out.sent += 1,
-                Err(e) => {
-                    if out.refused % 1000 == 0 {
-                        tracing::debug!(room = %room, participant = id, sent = out.sent, refused = out.refused, error = %e, "video not sent");
-                    }
-                    out.refused += 1;
-                }
+            None => {
+                tracing::debug!(room = %room, participant = id, starved, lost, "keyframe wanted from the signalling");
+                events(VideoEvent::KeyframeWanted { participant: *id });
             }
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keyframe_requests_in_rtcp() {
-        // RR (empty) then PSFB PLI.
-        let rr = [0x80, 201, 0, 1, 0, 0, 0, 1];
-        let pli = [0x81, 206, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2];
-        let fir = [0x84, 206, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0];
-        let nack = [0x81, 205, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2];
-        assert!(asks_for_keyframe(&[&rr[..], &pli[..]].concat()));
-        assert!(asks_for_keyframe(&fir));
-        assert!(!asks_for_keyframe(&rr));
-        assert!(!asks_for_keyframe(&nack));
-        // A length beyond the datagram ends the walk.
-        assert!(!asks_for_keyframe(&[0x80, 201, 0, 9, 0, 0, 0, 1]));
-        assert!(!asks_for_keyframe(&[]));
+/// Composed frames into the output's encoder, its RTP to each receiver
+/// as that receiver's own stream.
+fn encode(
+    room: &str,
+    oid: OutputId,
+    out: &mut Output,
+    members: &mut BTreeMap<ParticipantId, Member>,
+) {
+    loop {
+        match out.canvas.pull_frame(Duration::ZERO) {
+            Ok(Some(frame)) => {
+                out.composed += 1;
+                if let Err(e) = out.encoder.push_frame(&frame) {
+                    tracing::debug!(room = %room, output = oid, error = %e, "video encoder");
+                }
+                if out.keyframe && out.encoder.force_keyframe().is_ok() {
+                    out.keyframe = false;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(room = %room, output = oid, error = %e, "video canvas");
+                break;
+            }
+        }
+    }
+    loop {
+        let packet = match out.encoder.pull_rtp(Duration::ZERO) {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(room = %room, output = oid, error = %e, "video encoder");
+                break;
+            }
+        };
+        let Ok(map) = packet.map_readable() else {
+            continue;
+        };
+        let data = map.as_slice();
+        // The marker bit ends a frame.
+        if data.len() > 1 && data[1] & 0x80 != 0 {
+            out.encoded += 1;
+        }
+        let mut copy = Vec::with_capacity(data.len());
+        for r in &out.receivers {
+            let Some(m) = members.get_mut(r) else {
+                continue;
+            };
+            let (Some(stream), Some(recv)) = (&m.stream, m.receiver.as_mut()) else {
+                continue;
+            };
+            copy.clear();
+            copy.extend_from_slice(data);
+            if !recv.rtp.rewrite(oid, &mut copy) {
+                continue;
+            }
+            // Before the peer's address is known (or while it holds us)
+            // sending fails: logged at the first refusal and then every
+            // 1000, not per packet.
+            match stream.send_rtp(&copy) {
+                Ok(_) => recv.sent += 1,
+                Err(e) => {
+                    if recv.refused % 1000 == 0 {
+                        tracing::debug!(room = %room, participant = r, sent = recv.sent, refused = recv.refused, error = %e, "video not sent");
+                    }
+                    recv.refused += 1;
+                }
+            }
+        }
     }
 }

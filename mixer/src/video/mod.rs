@@ -6,11 +6,17 @@ pub mod canvas;
 pub mod codec;
 mod element;
 pub mod engine;
+pub mod feedback;
 pub mod layout;
+pub mod rewrite;
 #[cfg(test)]
 pub(crate) mod testutil;
 
 pub use canvas::{Canvas, CanvasConfig, CanvasTile, TileSource};
 pub use codec::{EncoderConfig, VideoCodec, VideoDecoder, VideoEncoder};
-pub use engine::{SpeakerHandle, VideoEngine, VideoPreference};
+pub use engine::{
+    EventHandler, ParticipantVideo, SpeakerHandle, VideoEngine, VideoEvent, VideoPreference,
+    VideoStats,
+};
+pub use feedback::KeyframeFeedback;
 pub use layout::{compose, Layout, Rect, Tile, View, MAX_TILES};

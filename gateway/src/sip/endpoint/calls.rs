@@ -59,6 +59,8 @@ pub struct Call {
     /// CSeq of our pending re-INVITE (glare detection, RFC 3261 §14.2).
     pub reinvite_pending: Option<u32>,
     pub peer_allows_update: bool,
+    /// The peer has not refused INFO picture_fast_update (RFC 5168).
+    pub takes_keyframe_info: bool,
     /// `call{call_id, room, peer}`: every event about this call is logged
     /// inside it.
     pub span: tracing::Span,
@@ -239,6 +241,7 @@ impl Core {
                         call_id: call_id.clone(),
                         connected_at: None,
                         streams: Vec::new(),
+                        muted: false,
                     },
                 );
             }
@@ -262,6 +265,7 @@ impl Core {
             timer_generation: 0,
             reinvite_pending: None,
             peer_allows_update: headers::has_token(req, "Allow", "UPDATE"),
+            takes_keyframe_info: true,
             // on_invite runs inside the span opened for the new Call-ID.
             span: {
                 let span = tracing::Span::current();
@@ -934,6 +938,9 @@ impl Core {
                 method,
                 ends_on_failure,
             }) => {
+                if method == "INFO" {
+                    self.keyframe_info_answered(&call_id, code);
+                }
                 if code >= 300 {
                     tracing::info!(call_id = %call_id, method = %method, code, "in-dialog request failed");
                     // RFC 4028 §10 / RFC 5057: a refresh that fails with
@@ -1210,6 +1217,9 @@ impl Core {
             diemcau_mixer::room::RoomEvent::ActiveSpeaker { participant } => {
                 tracing::info!(room, participant, "active speaker");
             }
+            diemcau_mixer::room::RoomEvent::KeyframeWanted { participant } => {
+                self.ask_for_keyframe(room, participant);
+            }
         }
     }
 
@@ -1251,6 +1261,13 @@ impl Core {
                     None => Err(CommandError::NoSuchParticipant(participant)),
                 };
                 let _ = reply.send(r);
+            }
+            Command::Media {
+                room,
+                action,
+                reply,
+            } => {
+                let _ = reply.send(self.media_action(&room, action));
             }
         }
     }
@@ -1416,6 +1433,7 @@ impl Core {
             call_id: call_id.clone(),
             connected_at: None,
             streams: Vec::new(),
+            muted: false,
         };
         let view = {
             let mut rooms = self.shared.rooms.lock().unwrap_or_else(|p| p.into_inner());
@@ -1448,6 +1466,7 @@ impl Core {
                 timer_generation: 0,
                 reinvite_pending: None,
                 peer_allows_update: false,
+                takes_keyframe_info: true,
                 span: tracing::info_span!("call", call_id = %call_id, room = %room_number, peer = %peer),
             },
         );

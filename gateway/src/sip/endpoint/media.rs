@@ -96,6 +96,7 @@ fn stream_spec(s: &NegotiatedStream) -> StreamSpec {
             send: peer_fmtp(&s.codec.params),
         }],
         max_send_kbps: s.max_send_bitrate_kbps(),
+        rtcp_fb: s.rtcp_fb.clone(),
     }
 }
 

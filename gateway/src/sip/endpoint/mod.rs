@@ -6,8 +6,10 @@
 
 mod calls;
 mod headers;
+mod keyframe;
 mod media;
 mod register;
+mod room_control;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -262,6 +264,9 @@ impl Core {
                     if r.config.layout != rc.layout {
                         r.media.set_layout(rc.layout);
                     }
+                    if r.config.same_picture != rc.same_picture {
+                        r.media.set_same_picture(rc.same_picture);
+                    }
                     r.config = rc.clone();
                     r.retired = false;
                 }
@@ -273,6 +278,7 @@ impl Core {
                         self.cfg.media.media_timeout(),
                     );
                     media.set_layout(rc.layout);
+                    media.set_same_picture(rc.same_picture);
                     let tx = self.room_events.clone();
                     let number = rc.number.clone();
                     tokio::spawn(async move {

@@ -263,6 +263,7 @@ fn video_spec(name: &str, pt: u8, send: Option<&str>, recv: Option<&str>) -> Str
             send: send.map(str::to_string),
         }],
         max_send_kbps: None,
+        rtcp_fb: Vec::new(),
     }
 }
 

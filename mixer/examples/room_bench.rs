@@ -320,6 +320,7 @@ fn video_spec(remote: SocketAddr, direction: Direction) -> StreamSpec {
             send: Some(FMTP.into()),
         }],
         max_send_kbps: None,
+        rtcp_fb: Vec::new(),
     }
 }
 
@@ -458,9 +459,9 @@ fn load(o: &Opts) -> Res<()> {
             MediaMetrics::unregistered(),
             Duration::from_secs(60),
         );
-        if mode == "shared" {
-            set_shared(&room)?;
-        }
+        // Everyone sees everyone, self included; receivers with the same
+        // settings (all of them here) share one canvas and encoder.
+        room.set_same_picture(mode == "shared");
         let mut targets = Vec::new();
         for (i, s) in senders.iter().enumerate() {
             let pair = room.reserve(1)?.remove(0);
@@ -478,6 +479,9 @@ fn load(o: &Opts) -> Res<()> {
                     format!("the room encodes {}x{}@{}", cfg.width, cfg.height, cfg.fps).into(),
                 );
             }
+        }
+        if mode == "shared" && room.video().encoder_groups().len() != 1 {
+            return Err(format!("encoder groups: {:?}", room.video().encoder_groups()).into());
         }
         room_keep = Some((room, events));
         ("self".to_string(), targets)
@@ -501,6 +505,12 @@ fn load(o: &Opts) -> Res<()> {
     let (mut sender, mut out) = start_sender(o, &targets, sender_base)?;
     let sender_pid = sender.id().to_string();
     std::thread::sleep(Duration::from_secs_f64(warmup));
+    let room_cpu = || {
+        room_keep
+            .as_ref()
+            .map_or(0.0, |(r, _)| r.cpu_time().as_secs_f64())
+    };
+    let r0 = room_cpu();
     let (c0, s0, m0, t0) = (
         cpu_seconds(&pid)?,
         cpu_seconds(&sender_pid)?,
@@ -514,6 +524,9 @@ fn load(o: &Opts) -> Res<()> {
         machine_ticks()?,
         t0.elapsed().as_secs_f64(),
     );
+    // The room's own meter (its pipelines' and mixer threads): the rest of
+    // the process is RTP I/O in tokio and this program.
+    let room_cores = (room_cpu() - r0) / wall;
     let mut text = String::new();
     out.read_to_string(&mut text)?;
     sender.wait()?;
@@ -549,7 +562,7 @@ fn load(o: &Opts) -> Res<()> {
     let frames_per_s: f64 = fps.iter().sum();
     println!(
         "RESULT impl={imp} mode={mode} n={n} cpu_cores={cores:.3} ports_per_core={:.2} min_fps={min_fps:.1} \
-         cpu_ms_per_frame={:.2} \
+         cpu_ms_per_frame={:.2} room_meter_cores={room_cores:.3} \
          mean_kbps={mean_kbps:.0} sender_cores={:.3} others_cores={others:.2} sender_late_ms={late:.1} \
          load_before={} fps={}",
         n as f64 / cores,
@@ -559,11 +572,6 @@ fn load(o: &Opts) -> Res<()> {
         fps.iter().map(|f| format!("{f:.1}")).collect::<Vec<_>>().join(",")
     );
     Ok(())
-}
-
-/// Shared-encoder mode: everyone sees the same picture.
-fn set_shared(_room: &MediaRoom) -> Res<()> {
-    Err("shared-encoder mode is not in this build of the mixer".into())
 }
 
 /// Splits a gst-launch description into words, keeping "quoted" parts
@@ -876,6 +884,7 @@ fn latency(o: &Opts) -> Res<()> {
         direction,
         fmtp: Vec::new(),
         max_send_kbps: None,
+        rtcp_fb: Vec::new(),
     };
     let a_port = add(
         3,

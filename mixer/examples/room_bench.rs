@@ -12,7 +12,8 @@
 //!     the mixer (a MediaRoom in this process) or a bare gst-launch-1.0
 //!     graph doing the same decode/composite/encode work. Prints one
 //!     `RESULT` line: CPU seconds per wall second, ports per core, the
-//!     output frame rate and bit rate per receiver.
+//!     output frame rate and bit rate per receiver. `--print-graph 1` prints
+//!     the reference graph as a gst-launch-1.0 command line instead.
 //! room_bench latency [--switches K] [--onsets K] [--port-base P]
 //!     Added latency through the mixer, video (black/white switches) and
 //!     audio (PCMU silence/tone onsets), against the same sender to the
@@ -367,13 +368,16 @@ fn tiles_for(mode: &str, n: usize, receiver: usize) -> Vec<diemcau_mixer::video:
 
 /// The bare graph: what the mixer does, written as one gst-launch-1.0
 /// pipeline with the same elements and settings (codec.rs, canvas.rs).
+/// The decoders have QoS off: the mixer's decoders end in an appsink and
+/// never hear the compositors' QoS, while here avdec_h264 would take it
+/// and skip decoding (tiles froze, and the graph did less work).
 fn reference_graph(mode: &str, n: usize, in_base: u16, out_base: u16) -> Vec<String> {
     let mut g = String::new();
     for i in 0..n {
         g += &format!(
             "udpsrc address=127.0.0.1 port={} buffer-size=1048576 \
              caps=\"application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96,packetization-mode=(string)1\" \
-             ! rtpjitterbuffer latency=60 mode=none ! rtph264depay ! avdec_h264 ! videoconvert \
+             ! rtpjitterbuffer latency=60 mode=none ! rtph264depay ! avdec_h264 qos=false ! videoconvert \
              ! video/x-raw,format=I420 ! tee name=d{i} ",
             in_base + 2 * i as u16
         );
@@ -441,6 +445,13 @@ fn load(o: &Opts) -> Res<()> {
     let senders: Vec<SocketAddr> = (0..n)
         .map(|i| SocketAddr::from((LOCALHOST, sender_base + 2 * i as u16)))
         .collect();
+    if o.0.contains_key("print-graph") {
+        // The reference graph as a shell command line, to run or change by
+        // hand.
+        let g = reference_graph(&mode, n, ref_base, sender_base);
+        println!("gst-launch-1.0 {}", g[0].replace('"', "'"));
+        return Ok(());
+    }
     let load_before = loadavg();
 
     // Keeps the room (and its runtime) or the gst-launch child alive.

@@ -31,7 +31,7 @@ while (($#)); do
     --seconds) seconds=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --no-latency) latency=""; shift ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "mixer.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done

@@ -47,6 +47,9 @@ pub struct ParticipantView {
     pub call_id: String,
     pub connected_secs: u64,
     pub streams: Vec<StreamView>,
+    /// Whose tiles the mixer puts on the picture it sends this participant,
+    /// in tile order; empty while it sends no video.
+    pub video_tiles: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -33,6 +33,7 @@ fn participant(id: u64, name: &str, direction: &'static str, uri: &str) -> Parti
         call_id: format!("call-{id}"),
         connected_secs: 0,
         streams: Vec::new(),
+        video_tiles: Vec::new(),
     }
 }
 

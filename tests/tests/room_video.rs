@@ -1,13 +1,14 @@
 //! The room mixer's acceptance run with three real terminals (issue 3):
-//! three baresips in room 1000, each with its own camera colour (a looping
-//! solid red / green / blue clip) and its own tone (440 / 660 / 880 Hz).
+//! three baresips in room 1000, each with its own camera colour (a clip of
+//! a white ball on red / green / blue) and its own tone (440 / 660 / 880 Hz).
 //!
 //! - Each one's received picture (baresip's snapshot, PNG) shows the other
 //!   two colours as large regions and not its own; the API's per-receiver
 //!   view lists the other two.
 //! - Each one's received audio (baresip's sndfile dump of the decoded
 //!   stream, WAV) holds the other two tones and its own below a tenth.
-//! - Terminal B offers H.263 only and gets it; A and C get H.264.
+//! - Terminal B offers H.263 only and gets it; A and C get H.264
+//!   packetization-mode 0 (baresip offers modes 0 and 1).
 //! - C hangs up: within 2 s the others' views lose its tile, and a picture
 //!   decoded after 2 s has no blue. C then dials in again.
 //! - B is killed with SIGKILL: within 35 s (media timeout 30 s) the room no
@@ -260,10 +261,11 @@ fn assert_hears(t: &Terminal, heard: &[&Terminal]) {
     );
 }
 
-/// The SDP answer's video m-line and rtpmaps from the terminal's SIP trace.
+/// The SDP answer's video m-line, rtpmaps and fmtps from the terminal's SIP
+/// trace: the first m=video after the last "SIP/2.0 200 OK" followed by one
+/// (the terminal dialled, so that is the room's answer).
 fn answered_video(t: &Terminal) -> String {
     let log = t.baresip.log();
-    // The answer is the SDP of the last "SIP/2.0 200 OK" that has one.
     let answer = log
         .rsplit("SIP/2.0 200 OK")
         .find(|part| part.contains("m=video"))

@@ -51,6 +51,9 @@ pub struct ParticipantView {
     /// Its audio is left out of the mix (operator's mute).
     pub muted: bool,
     pub streams: Vec<StreamView>,
+    /// Whose tiles the mixer puts on the picture it sends this participant,
+    /// in tile order; empty while it sends no video.
+    pub video_tiles: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

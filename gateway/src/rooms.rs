@@ -82,6 +82,13 @@ impl Room {
 
     pub fn participant_view(&self, p: &Participant) -> ParticipantView {
         let stats = self.media.participant_stats(p.id);
+        let video_tiles = self
+            .media
+            .video()
+            .views()
+            .get(&p.id)
+            .map(|tiles| tiles.iter().map(|t| t.participant).collect())
+            .unwrap_or_default();
         ParticipantView {
             id: p.id,
             display_name: p.display_name.clone(),
@@ -121,6 +128,7 @@ impl Room {
                     }
                 })
                 .collect(),
+            video_tiles,
         }
     }
 }

@@ -453,6 +453,30 @@ impl Baresip {
         }
     }
 
+    /// Has the `snapshot` module save the next decoded received frame to
+    /// `path` and returns the PNG once it is whole. The module keeps the
+    /// path in a 100-byte buffer, so keep it short; while a snapshot is
+    /// pending it ignores further requests.
+    pub fn snapshot_recv(
+        &mut self,
+        path: &std::path::Path,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, String> {
+        let _ = fs::remove_file(path);
+        let text = path.to_string_lossy().into_owned();
+        if text.len() >= 100 {
+            return Err(format!("snapshot path too long for baresip: {text}"));
+        }
+        self.command("snapshot_recv", Some(&text))?;
+        // A PNG ends with its IEND chunk: before that it is still being written.
+        util::wait_for(timeout, || {
+            fs::read(path)
+                .ok()
+                .filter(|b| b.ends_with(&[0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]))
+        })
+        .ok_or_else(|| format!("no snapshot at {text} within {timeout:?} (no video decoded?)"))
+    }
+
     /// Waits for an event of `kind` (`CALL_ESTABLISHED`, `CALL_CLOSED`,
     /// `CALL_INCOMING`, `CALL_RINGING`, `REGISTER_OK`...) and takes it off the
     /// queue; other events stay.

@@ -13,6 +13,7 @@
 //! and the log tails printed. `DIEMCAU_BIN` picks the daemon binary
 //! (default `target/debug/diemcau`), `DIEMCAU_E2E_KEEP=1` keeps all dirs.
 
+pub mod audio;
 pub mod baresip;
 pub mod daemon;
 pub mod http;
@@ -22,6 +23,7 @@ pub mod prom;
 pub mod sipp;
 pub mod tshark;
 pub mod util;
+pub mod video;
 
 pub use baresip::{Account, Baresip, BaresipOptions};
 pub use daemon::{Daemon, DaemonOptions, Room, Terminal, DEMO_TOKEN};

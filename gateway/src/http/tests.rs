@@ -34,6 +34,7 @@ fn participant(id: u64, name: &str, direction: &'static str, uri: &str) -> Parti
         connected_secs: 0,
         muted: false,
         streams: Vec::new(),
+        video_tiles: Vec::new(),
     }
 }
 

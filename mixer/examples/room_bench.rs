@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use diemcau_mixer::video::canvas::font_for;
+use diemcau_mixer::video::label;
 use diemcau_mixer::video::{
     compose, EncoderConfig, Layout, VideoCodec, VideoDecoder, VideoEncoder,
 };
@@ -389,10 +389,35 @@ fn reference_graph(mode: &str, n: usize, in_base: u16, out_base: u16) -> Vec<Str
         let mut comp = format!(
             "compositor name=c{r} background=black latency=50000000 start-time-selection=first ignore-inactive-pads=true"
         );
+        // The mixer lays each name as a still image over its tile (a second
+        // compositor input, zorder 2): the label pads here are the same
+        // size, fed by imagefreeze.
+        let labels: Vec<(u32, u32, u32, u32)> = tiles
+            .iter()
+            .map(|t| {
+                let img = label::render(
+                    &name_of(t.participant as usize - 1),
+                    label::text_px(t.rect.height),
+                    t.rect.width,
+                )
+                .ok()
+                .flatten()
+                .map_or((8, 2), |i| (i.width, i.height));
+                let x = t.rect.x + (t.rect.width - img.0) / 2;
+                let y = t.rect.y + t.rect.height - img.1 - (t.rect.height / 40).max(2);
+                (x, y, img.0, img.1)
+            })
+            .collect();
         for (k, t) in tiles.iter().enumerate() {
             comp += &format!(
                 " sink_{k}::xpos={} sink_{k}::ypos={} sink_{k}::width={} sink_{k}::height={} sink_{k}::zorder=1",
                 t.rect.x, t.rect.y, t.rect.width, t.rect.height
+            );
+        }
+        for (k, (x, y, w, h)) in labels.iter().enumerate() {
+            let k = k + tiles.len();
+            comp += &format!(
+                " sink_{k}::xpos={x} sink_{k}::ypos={y} sink_{k}::width={w} sink_{k}::height={h} sink_{k}::zorder=2"
             );
         }
         let out = if mode == "shared" {
@@ -420,12 +445,16 @@ fn reference_graph(mode: &str, n: usize, in_base: u16, out_base: u16) -> Vec<Str
             g += &format!(
                 "d{from}. ! {q} ! videoscale ! videoconvert \
                  ! video/x-raw,format=I420,width={},height={},pixel-aspect-ratio=1/1 \
-                 ! textoverlay text=\"{}\" auto-resize=false font-desc=\"{}\" valignment=bottom halignment=center \
                  ! {q} ! c{r}.sink_{k} ",
-                t.rect.width,
-                t.rect.height,
-                name_of(from),
-                font_for(t.rect.height)
+                t.rect.width, t.rect.height,
+            );
+        }
+        for (k, (_, _, w, h)) in labels.iter().enumerate() {
+            g += &format!(
+                "videotestsrc num-buffers=1 pattern=white \
+                 ! video/x-raw,format=I420,width={w},height={h},framerate={FPS}/1,pixel-aspect-ratio=1/1,interlace-mode=progressive \
+                 ! imagefreeze is-live=true ! {q} ! c{r}.sink_{} ",
+                k + tiles.len()
             );
         }
     }

@@ -6,10 +6,14 @@
 //!
 //! ```text
 //! decode: appsrc(application/x-rtp) ! rtpjitterbuffer latency=60 mode=none ! depay
-//!         ! decoder ! audioconvert ! audioresample ! S16LE/48000/1 ! appsink
-//! encode: appsrc(S16LE/48000/1) ! audioresample ! audioconvert
-//!         ! S16LE/<codec rate>/1 ! encoder ! payloader ! appsink
+//!         ! decoder ! audioconvert ! S16LE/<codec rate>/1 ! appsink → Upsampler
+//! encode: Downsampler → appsrc(S16LE/<codec rate>/1) ! audioconvert
+//!         ! encoder ! payloader ! appsink
 //! ```
+//!
+//! The rate change to and from the mixer's 48 kHz is ours
+//! ([`super::resample`]): one 20 ms frame in, one out, where
+//! `audioresample` kept a tail back and cost a 20 ms tick each way.
 //!
 //! Both appsinks run with `sync=false`: they hand over data as soon as it
 //! is ready instead of waiting for the pipeline clock. The pulls never block
@@ -25,6 +29,7 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
+use super::resample::{Downsampler, Upsampler};
 use super::{Frame, FRAME_DURATION, FRAME_SAMPLES, SAMPLE_RATE};
 use crate::spec::StreamSpec;
 use crate::MixerError;
@@ -77,6 +82,11 @@ impl AudioCodec {
             AudioCodec::G722 => 16_000,
             AudioCodec::Opus => 48_000,
         }
+    }
+
+    /// 48 kHz divided by the codec's sample rate.
+    pub fn rate_factor(self) -> usize {
+        (SAMPLE_RATE as i32 / self.sample_rate()).max(1) as usize
     }
 
     /// The caps of the RTP stream, as the depayloader wants them.
@@ -135,8 +145,10 @@ pub struct AudioDecoder {
     chain: Chain,
     codec: AudioCodec,
     payload_type: u8,
-    /// Decoded samples not yet making a whole frame.
+    /// Decoded samples (codec rate) not yet making a whole codec frame.
     pending: Vec<i16>,
+    /// Codec rate to 48 kHz.
+    up: Upsampler,
 }
 
 impl AudioDecoder {
@@ -168,15 +180,9 @@ impl AudioDecoder {
         // need no arrival timing; sender clock drift is bounded by the
         // mixer's queues instead.
         jitter.set_property_from_str("mode", "none");
-        let middle = vec![
-            jitter,
-            make(depay)?,
-            make(dec)?,
-            make("audioconvert")?,
-            make("audioresample")?,
-        ];
+        let middle = vec![jitter, make(depay)?, make(dec)?, make("audioconvert")?];
         let sink = gst_app::AppSink::builder()
-            .caps(&pcm_caps(SAMPLE_RATE as i32))
+            .caps(&pcm_caps(codec.sample_rate()))
             .sync(false)
             .max_buffers(SINK_MAX_BUFFERS)
             .drop(true)
@@ -187,6 +193,7 @@ impl AudioDecoder {
             codec,
             payload_type,
             pending: Vec::with_capacity(2 * FRAME_SAMPLES),
+            up: Upsampler::new(codec.rate_factor()),
         })
     }
 
@@ -245,14 +252,15 @@ impl AudioDecoder {
                     .map(|b| i16::from_le_bytes([b[0], b[1]])),
             );
         }
-        let whole = self.pending.len() / FRAME_SAMPLES;
+        let per_frame = FRAME_SAMPLES / self.codec.rate_factor();
+        let whole = self.pending.len() / per_frame;
         let mut frames = Vec::with_capacity(whole);
-        for chunk in self.pending.chunks_exact(FRAME_SAMPLES) {
+        for chunk in self.pending.chunks_exact(per_frame) {
             let mut frame = [0i16; FRAME_SAMPLES];
-            frame.copy_from_slice(chunk);
+            frame.copy_from_slice(&self.up.process(chunk));
             frames.push(frame);
         }
-        self.pending.drain(..whole * FRAME_SAMPLES);
+        self.pending.drain(..whole * per_frame);
         Ok(frames)
     }
 }
@@ -263,6 +271,8 @@ pub struct AudioEncoder {
     codec: AudioCodec,
     /// Frames pushed: the timestamp of the next one.
     frames: u64,
+    /// 48 kHz to the codec rate.
+    down: Downsampler,
 }
 
 impl AudioEncoder {
@@ -274,14 +284,12 @@ impl AudioEncoder {
         // so the RTP timestamps advance by exactly 20 ms per frame whatever
         // the tick jitter.
         let src = gst_app::AppSrc::builder()
-            .caps(&pcm_caps(SAMPLE_RATE as i32))
+            .caps(&pcm_caps(codec.sample_rate()))
             .format(gst::Format::Time)
             .is_live(false)
             .block(false)
             .build();
         let [enc, pay] = codec.encode_elements();
-        let caps = make("capsfilter")?;
-        caps.set_property("caps", pcm_caps(codec.sample_rate()));
         let payloader = make(pay)?;
         payloader.set_property("pt", u32::from(payload_type));
         payloader.set_property("ssrc", ssrc);
@@ -293,13 +301,7 @@ impl AudioEncoder {
             payloader.set_property("min-ptime", ptime);
             payloader.set_property("max-ptime", ptime);
         }
-        let middle = vec![
-            make("audioresample")?,
-            make("audioconvert")?,
-            caps,
-            make(enc)?,
-            payloader,
-        ];
+        let middle = vec![make("audioconvert")?, make(enc)?, payloader];
         let sink = gst_app::AppSink::builder()
             .sync(false)
             .max_buffers(SINK_MAX_BUFFERS)
@@ -310,6 +312,7 @@ impl AudioEncoder {
             chain,
             codec,
             frames: 0,
+            down: Downsampler::new(codec.rate_factor()),
         })
     }
 
@@ -319,7 +322,12 @@ impl AudioEncoder {
 
     /// Encode the next 20 ms.
     pub fn push_frame(&mut self, frame: &Frame) -> Result<(), MixerError> {
-        let bytes: Vec<u8> = frame.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let bytes: Vec<u8> = self
+            .down
+            .process(frame)
+            .iter()
+            .flat_map(|s| s.to_le_bytes())
+            .collect();
         let mut buffer = gst::Buffer::from_mut_slice(bytes);
         let frame_ns = FRAME_DURATION.as_nanos() as u64;
         {

@@ -12,7 +12,11 @@
 //! frame this tick contributes silence (it is late; we do not wait for it),
 //! and one whose queue grows past [`MAX_QUEUED_FRAMES`] (its clock runs
 //! fast, or a burst arrived) loses its oldest frames, so what it says never
-//! reaches the room more than that much late.
+//! reaches the room more than that much late. A queue that never ran
+//! below two frames for a whole second ([`TRIM_WINDOW_TICKS`]) holds a
+//! standing delay (a burst that arrived once and never drained, as input
+//! and output run at the same rate): its oldest frame is dropped, a frame
+//! a second, until frames are mixed at the first tick after they arrive.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -21,6 +25,8 @@ use crate::{MixerError, ParticipantId};
 
 /// Frames a participant may have waiting: 60 ms.
 pub const MAX_QUEUED_FRAMES: usize = 3;
+/// Ticks over which a standing queue is measured: one second.
+pub const TRIM_WINDOW_TICKS: u32 = 50;
 
 /// Counters of one participant's input, for statistics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -31,6 +37,8 @@ pub struct InputStats {
     pub dropped: u64,
     /// Frames mixed.
     pub mixed: u64,
+    /// Frames dropped to shorten a standing queue.
+    pub trimmed: u64,
 }
 
 struct Slot {
@@ -41,6 +49,10 @@ struct Slot {
     /// What it hears this tick.
     output: Frame,
     stats: InputStats,
+    /// The smallest queue seen at a tick in this window, and the window's
+    /// ticks so far.
+    window_min: usize,
+    window_ticks: u32,
 }
 
 impl Slot {
@@ -51,6 +63,8 @@ impl Slot {
             contribution: SILENCE,
             output: SILENCE,
             stats: InputStats::default(),
+            window_min: usize::MAX,
+            window_ticks: 0,
         }
     }
 }
@@ -137,6 +151,16 @@ impl MixMinus {
     pub fn mix(&mut self) -> impl Iterator<Item = (ParticipantId, &Frame)> + '_ {
         self.full.fill(0);
         for slot in self.slots.values_mut() {
+            slot.window_min = slot.window_min.min(slot.queue.len());
+            slot.window_ticks += 1;
+            if slot.window_ticks >= TRIM_WINDOW_TICKS {
+                if slot.window_min >= 2 {
+                    slot.queue.pop_front();
+                    slot.stats.trimmed += 1;
+                }
+                slot.window_ticks = 0;
+                slot.window_min = usize::MAX;
+            }
             // A muted participant's queue still drains, so that unmuting
             // does not replay stale audio.
             match slot.queue.pop_front() {
@@ -185,6 +209,44 @@ mod tests {
 
     fn tick(m: &mut MixMinus) -> BTreeMap<ParticipantId, Frame> {
         m.mix().map(|(id, f)| (id, *f)).collect()
+    }
+
+    #[test]
+    fn a_standing_queue_is_trimmed() {
+        let mut m = MixMinus::new();
+        m.join(1).unwrap();
+        // A burst once: three frames waiting, then one in per tick.
+        for _ in 0..3 {
+            m.push(1, &SILENCE).unwrap();
+        }
+        let mut depths = Vec::new();
+        for _ in 0..(3 * TRIM_WINDOW_TICKS) {
+            m.push(1, &SILENCE).unwrap();
+            let _ = tick(&mut m);
+            depths.push(m.queued(1).unwrap());
+        }
+        let stats = m.stats(1).unwrap();
+        assert_eq!(stats.dropped, 1, "the bound took one");
+        // One frame a second until each frame is mixed at the tick after
+        // it arrived: nothing left waiting after the tick.
+        assert_eq!(stats.trimmed, 2, "{stats:?}");
+        assert_eq!(depths.last(), Some(&0), "{depths:?}");
+        // Jitter alone (a frame late, then two at once) is left alone.
+        let mut m = MixMinus::new();
+        m.join(1).unwrap();
+        for i in 0..(3 * TRIM_WINDOW_TICKS) {
+            let pushes = match i % 10 {
+                5 => 0,
+                6 => 2,
+                _ => 1,
+            };
+            for _ in 0..pushes {
+                m.push(1, &SILENCE).unwrap();
+            }
+            let _ = tick(&mut m);
+        }
+        let stats = m.stats(1).unwrap();
+        assert_eq!((stats.trimmed, stats.dropped), (0, 0), "{stats:?}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod codec;
 pub mod engine;
 pub mod level;
 pub mod mixminus;
+pub mod resample;
 
 #[cfg(test)]
 pub(crate) mod testutil;

@@ -429,6 +429,24 @@ async fn three_participants_hear_the_others_and_not_themselves() {
 
 // ---- continuous presence through real sockets and GStreamer ----
 
+/// A room system's camera: 320x180 H.264 at 15 fps, pm1, a keyframe a
+/// second (the room decodes from the next one whatever it missed).
+fn camera_encoder() -> crate::video::VideoEncoder {
+    use crate::video::{EncoderConfig, VideoCodec, VideoEncoder};
+    VideoEncoder::new(EncoderConfig {
+        codec: VideoCodec::H264,
+        payload_type: 96,
+        width: 320,
+        height: 180,
+        fps: 15,
+        bitrate_kbps: 300,
+        mtu: 1200,
+        packetization_mode: 1,
+        keyframe_interval: 15,
+    })
+    .unwrap()
+}
+
 /// A terminal on loopback sending a solid colour in H.264.
 struct Camera {
     id: ParticipantId,
@@ -490,7 +508,7 @@ async fn watch_until(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_participants_see_the_others_and_not_themselves() {
     use crate::video::testutil::{Picture, BLUE_YUV, GREEN_YUV, RED_YUV};
-    use crate::video::{EncoderConfig, VideoCodec, VideoDecoder, VideoEncoder};
+    use crate::video::{VideoCodec, VideoDecoder};
     let started = Instant::now();
     let ports = Arc::new(allocator(6));
     // A name of its own: its pump thread is looked for by name at the end.
@@ -514,20 +532,7 @@ async fn three_participants_see_the_others_and_not_themselves() {
         .await
         .unwrap();
         let target = rtp_addr(&room.streams(id)[0]);
-        let encoder = VideoEncoder::new(EncoderConfig {
-            codec: VideoCodec::H264,
-            payload_type: 96,
-            width: 320,
-            height: 180,
-            fps: 15,
-            bitrate_kbps: 300,
-            mtu: 1200,
-            packetization_mode: 1,
-            // A keyframe a second: the room decodes from the next one
-            // whatever it missed at the start.
-            keyframe_interval: 15,
-        })
-        .unwrap();
+        let encoder = camera_encoder();
         cameras.push(Camera {
             id,
             sock,
@@ -908,7 +913,7 @@ async fn undecodable_senders_are_asked_for_keyframes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_camera_becomes_its_placeholder_and_comes_back() {
     use crate::video::testutil::{solid_i420, GREEN_YUV};
-    use crate::video::{EncoderConfig, TileSource, VideoCodec, VideoEncoder};
+    use crate::video::TileSource;
     let (room, _events, _ports) = room(2, Duration::from_secs(30));
     let sock = client().await;
     add(
@@ -928,18 +933,7 @@ async fn a_stopped_camera_becomes_its_placeholder_and_comes_back() {
     )
     .await;
     let target = addr_of(&room, 2, 0, false);
-    let encoder = VideoEncoder::new(EncoderConfig {
-        codec: VideoCodec::H264,
-        payload_type: 96,
-        width: 320,
-        height: 180,
-        fps: 15,
-        bitrate_kbps: 300,
-        mtu: 1200,
-        packetization_mode: 1,
-        keyframe_interval: 15,
-    })
-    .unwrap();
+    let encoder = camera_encoder();
     let source_on_1 = |room: &MediaRoom| room.video().views()[&1][0].source;
     assert_eq!(source_on_1(&room), TileSource::Placeholder, "no frame yet");
     let send_for = |d: Duration| {

@@ -21,6 +21,9 @@ run_pkgs=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-libav gstreamer1.0-tools
+  # WebRTC participants: webrtcbin's headers (plugins-bad dev) and libnice's
+  # ICE elements.
+  libgstreamer-plugins-bad1.0-dev gstreamer1.0-nice
   # Names on the canvas are Vietnamese: the mixer renders them with a font
   # that has the full Latin Extended Additional block.
   fonts-noto-core fonts-dejavu-core

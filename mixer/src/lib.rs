@@ -17,6 +17,7 @@ pub mod spec;
 pub mod stats;
 pub mod stream;
 pub mod video;
+pub mod webrtc;
 
 pub use error::MixerError;
 pub use metrics::{DropReason, MediaMetrics};

@@ -257,6 +257,10 @@ pub struct Capabilities {
     /// RTCP feedback (RFC 4585) we agree to on video in RTP/AVPF, e.g.
     /// `nack`, `nack pli`, `ccm fir`.
     pub rtcp_fb: Vec<String>,
+    /// Accept DTLS-SRTP lines (`UDP/TLS/RTP/SAVPF`): the caller terminates
+    /// DTLS and SRTP (webrtcbin for WebRTC sessions). SDES SRTP stays
+    /// refused.
+    pub dtls_srtp: bool,
 }
 
 impl Capabilities {
@@ -318,6 +322,30 @@ impl Default for Capabilities {
             max_video_bitrate_kbps: 2048,
             rtcp_mux: true,
             rtcp_fb: vec!["nack".into(), "nack pli".into(), "ccm fir".into()],
+            dtls_srtp: false,
+        }
+    }
+}
+
+impl Capabilities {
+    /// What WebRTC sessions use: Opus; VP8 or H.264 constrained baseline in
+    /// packetization mode 1 (what every browser decodes); DTLS-SRTP,
+    /// rtcp-mux, and REMB so that our encoder can follow the browser's
+    /// bandwidth estimate.
+    pub fn webrtc() -> Capabilities {
+        Capabilities {
+            audio: vec![CodecName::Opus],
+            video: vec![CodecName::Vp8, CodecName::H264],
+            h264_profiles: vec![H264Profile::ConstrainedBaseline],
+            h264_packetization_modes: vec![1],
+            rtcp_fb: vec![
+                "nack".into(),
+                "nack pli".into(),
+                "ccm fir".into(),
+                "goog-remb".into(),
+            ],
+            dtls_srtp: true,
+            ..Capabilities::default()
         }
     }
 }

@@ -16,5 +16,6 @@ pub mod rooms;
 pub mod sip;
 pub mod systemd;
 pub mod timers;
+pub mod webrtc;
 
 pub use error::GatewayError;

@@ -8,6 +8,7 @@ use diemcau_gateway::config::Config;
 use diemcau_gateway::room_metrics::RoomCollector;
 use diemcau_gateway::sip::endpoint::{Core, CoreInput};
 use diemcau_gateway::sip::transport::Transports;
+use diemcau_gateway::webrtc::WebrtcService;
 use diemcau_gateway::{http, metrics::Metrics, systemd, GatewayError};
 use tokio::sync::mpsc;
 
@@ -127,6 +128,15 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
     metrics
         .registry
         .register(Box::new(RoomCollector::new(shared.rooms.clone())?))?;
+    let webrtc = if config.webrtc.enabled {
+        Some(WebrtcService::start(
+            shared.rooms.clone(),
+            config.webrtc.clone(),
+            &metrics.registry,
+        )?)
+    } else {
+        None
+    };
     let (input_tx, input_rx) = mpsc::channel(256);
 
     // The HTTP API talks to the core through commands.
@@ -144,6 +154,7 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
         metrics: metrics.clone(),
         views: shared.clone(),
         commands: cmd_tx,
+        webrtc: webrtc.clone(),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut http_stop = stop_rx.clone();
@@ -166,7 +177,7 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
     }
     systemd::spawn_watchdog();
 
-    signals(&path, input_tx, admin_token).await;
+    signals(&path, input_tx, admin_token, webrtc).await;
     tracing::info!("shutting down");
     let _ = systemd::stopping();
     let _ = stop_tx.send(true);
@@ -181,6 +192,7 @@ async fn signals(
     path: &std::path::Path,
     input: mpsc::Sender<CoreInput>,
     admin_token: Arc<RwLock<String>>,
+    webrtc: Option<Arc<WebrtcService>>,
 ) {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
@@ -200,6 +212,9 @@ async fn signals(
                 match Config::load(path) {
                     Ok(c) => {
                         *admin_token.write().unwrap_or_else(|p| p.into_inner()) = c.http.admin_token.clone();
+                        if let Some(w) = &webrtc {
+                            w.set_config(c.webrtc.clone());
+                        }
                         let _ = input.send(CoreInput::Reload(Box::new(c))).await;
                     }
                     Err(e) => tracing::error!(error = %e, "reload failed; keeping the running configuration"),

@@ -133,13 +133,48 @@ impl Room {
     }
 }
 
+/// Why a participant that is not a SIP call has to go; the SIP core,
+/// which hears the mixer's events and the operator's commands, hands these
+/// to the participant's owner (the WebRTC service).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaveReason {
+    MediaTimeout,
+    Operator,
+}
+
+pub type LeaveSender = tokio::sync::mpsc::UnboundedSender<(u64, LeaveReason)>;
+
 /// All rooms, keyed by number.
 #[derive(Default)]
 pub struct Rooms {
     pub rooms: BTreeMap<String, Room>,
+    /// Last participant id handed out: ids are unique across protocols.
+    last_id: u64,
+    /// Where leave requests for non-SIP participants go.
+    pub others: Option<LeaveSender>,
 }
 
 impl Rooms {
+    /// A fresh participant id.
+    pub fn allocate_id(&mut self) -> u64 {
+        self.last_id += 1;
+        self.last_id
+    }
+
+    /// Asks the owner of a non-SIP participant to remove it; false when
+    /// no such participant is in the room.
+    pub fn ask_to_leave(&self, room: &str, participant: u64, reason: LeaveReason) -> bool {
+        let known = self
+            .rooms
+            .get(room)
+            .and_then(|r| r.participants.get(&participant))
+            .is_some_and(|p| p.protocol != "sip");
+        match (&self.others, known) {
+            (Some(tx), true) => tx.send((participant, reason)).is_ok(),
+            _ => false,
+        }
+    }
+
     /// The room a dialled number or alias names (retired rooms take no calls).
     pub fn find_mut(&mut self, number_or_alias: &str) -> Option<&mut Room> {
         let key = self

@@ -67,7 +67,7 @@ pub(super) fn negotiate_line(
     let Some(profile) = RtpProfile::from_protocol(&peer.protocol) else {
         return reject(format!("unsupported transport {}", peer.protocol));
     };
-    if profile.is_secure() {
+    if profile.is_secure() && !(caps.dtls_srtp && peer.protocol.starts_with("UDP/TLS/")) {
         return reject(format!(
             "{} needs SRTP, which is not supported",
             peer.protocol

@@ -7,6 +7,9 @@
 
 mod raw;
 mod validate;
+mod webrtc;
+
+pub use webrtc::{LinkConfig, WebrtcConfig};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -26,6 +29,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub rooms: Vec<RoomConfig>,
     pub terminals: Vec<TerminalConfig>,
+    pub webrtc: WebrtcConfig,
     /// The file this was loaded from (used to reload it).
     pub source: PathBuf,
     /// Position in `terminals` by username: every REGISTER looks one up.

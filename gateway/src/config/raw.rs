@@ -28,6 +28,8 @@ pub(super) struct RawConfig {
     pub rooms: Vec<RawRoom>,
     #[serde(default)]
     pub terminals: Vec<RawTerminal>,
+    #[serde(default)]
+    pub webrtc: super::webrtc::RawWebrtc,
 }
 
 #[derive(Deserialize)]

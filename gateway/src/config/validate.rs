@@ -50,7 +50,7 @@ impl<'a> Locator<'a> {
         }
     }
 
-    fn at<T>(&self, value: &Spanned<T>, reason: String) -> ConfigError {
+    pub(super) fn at<T>(&self, value: &Spanned<T>, reason: String) -> ConfigError {
         self.error(value.span(), reason)
     }
 
@@ -128,7 +128,10 @@ pub(super) fn build(raw: RawConfig, loc: &Locator) -> Result<Config, ConfigError
     let auth = auth(raw.auth, loc)?;
     let (rooms, dial_names) = rooms(raw.rooms, loc)?;
     let terminals = terminals(raw.terminals, &dial_names, loc)?;
+    let numbers: Vec<String> = rooms.iter().map(|r| r.number.clone()).collect();
+    let webrtc = super::webrtc::webrtc(raw.webrtc, &numbers, loc)?;
     Ok(Config {
+        webrtc,
         server,
         sip,
         media,

@@ -40,6 +40,8 @@ pub struct HttpState {
     pub metrics: Metrics,
     pub views: Arc<dyn Views>,
     pub commands: tokio::sync::mpsc::Sender<Command>,
+    /// The join page and WHIP/WHEP endpoints; `None` when WebRTC is off.
+    pub webrtc: Option<Arc<crate::webrtc::WebrtcService>>,
 }
 
 /// Handlers share one allocation instead of cloning every handle per request.
@@ -54,6 +56,7 @@ pub fn router(state: HttpState) -> Router {
 }
 
 fn build(state: HttpState, command_timeout: Duration) -> Router {
+    let webrtc = state.webrtc.clone().map(crate::webrtc::routes);
     let shared = Arc::new(Shared {
         http: state,
         command_timeout,
@@ -67,15 +70,19 @@ fn build(state: HttpState, command_timeout: Duration) -> Router {
             shared.clone(),
             auth::require_bearer,
         ));
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .method_not_allowed_fallback(method_not_allowed)
         .nest("/api/v1", admin)
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(shared);
+    let app = match webrtc {
+        Some(w) => app.merge(w),
+        None => app,
+    };
+    app.layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(log_request))
-        .with_state(shared)
 }
 
 /// Serves `router(state)` on an already-bound listener until `shutdown`

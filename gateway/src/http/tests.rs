@@ -175,6 +175,7 @@ fn harness_with(commands: mpsc::Sender<Command>, seen: Seen) -> Harness {
         admin_token: token.clone(),
         metrics: metrics.clone(),
         views: Arc::new(FakeViews),
+        webrtc: None,
         commands,
     };
     Harness {
@@ -632,6 +633,7 @@ async fn serves_over_tcp_until_shutdown() {
         admin_token: Arc::new(RwLock::new(TOKEN.into())),
         metrics: Metrics::new().expect("metrics"),
         views: Arc::new(FakeViews),
+        webrtc: None,
         commands: tx,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -7,6 +7,11 @@ pub mod peer;
 pub mod relay;
 pub mod sdp;
 
+/// GStreamer must be initialised before the first peer.
+pub fn init() -> Result<(), crate::MixerError> {
+    gstreamer::init().map_err(|e| crate::MixerError::Gstreamer(e.to_string()))
+}
+
 pub use peer::{PeerConfig, PeerEvent, PeerLine, PeerStats, WebRtcPeer};
 pub use relay::Relay;
 pub use sdp::CandidatePolicy;

@@ -49,7 +49,7 @@ pub struct PeerLine {
     pub kind: MediaKind,
     /// RTP caps of the one codec we use on the line
     /// (`application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000`).
-    pub caps: gst::Caps,
+    pub caps: String,
     /// We send on it (the mixer's output goes out here).
     pub send: bool,
     /// The peer sends on it (its media goes into the mixer).
@@ -61,7 +61,7 @@ impl std::fmt::Debug for PeerLine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PeerLine")
             .field("kind", &self.kind)
-            .field("caps", &self.caps.to_string())
+            .field("caps", &self.caps)
             .field("send", &self.send)
             .field("recv", &self.recv)
             .finish()
@@ -69,6 +69,13 @@ impl std::fmt::Debug for PeerLine {
 }
 
 impl PeerLine {
+    fn gst_caps(&self) -> Result<gst::Caps, MixerError> {
+        self.caps.parse().map_err(|_| MixerError::BadCaps {
+            caps: self.caps.clone(),
+            reason: "not parsable".into(),
+        })
+    }
+
     fn direction(&self) -> Dir {
         match (self.send, self.recv) {
             (true, true) => Dir::Sendrecv,
@@ -308,7 +315,7 @@ impl WebRtcPeer {
     /// `sink_<mline>` (named, so that webrtcbin binds it to the transceiver
     /// of that m-line).
     fn add_source(&self, line: &PeerLine, mline: u32) -> Result<(), MixerError> {
-        let mut caps = line.caps.clone();
+        let mut caps = line.gst_caps()?;
         if let Some(s) = caps.make_mut().structure_mut(0) {
             s.set("ssrc", line.relay.ssrc());
         }
@@ -393,7 +400,7 @@ impl WebRtcPeer {
             let mline = t.mlineindex();
             match plan.get(mline as usize).and_then(Option::as_ref) {
                 Some(line) => {
-                    t.set_codec_preferences(Some(&line.caps));
+                    t.set_codec_preferences(Some(&line.gst_caps()?));
                     t.set_direction(line.direction());
                 }
                 None => t.set_direction(Dir::Inactive),
@@ -429,13 +436,13 @@ impl WebRtcPeer {
                 peer.webrtcbin
                     .emit_by_name::<gst_webrtc::WebRTCRTPTransceiver>(
                         "add-transceiver",
-                        &[&line.direction(), &line.caps],
+                        &[&line.direction(), &line.gst_caps()?],
                     );
             }
         }
         for (t, line) in peer.transceivers().iter().zip(&lines) {
             t.set_direction(line.direction());
-            t.set_codec_preferences(Some(&line.caps));
+            t.set_codec_preferences(Some(&line.gst_caps()?));
         }
         let reply = call(&peer.webrtcbin, "create-offer", &[&None::<gst::Structure>])?
             .ok_or_else(|| err("create-offer: no reply"))?;

@@ -27,10 +27,9 @@ fn config() -> PeerConfig {
     }
 }
 
-fn vp8() -> gst::Caps {
+fn vp8() -> String {
     "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000,rtcp-fb-nack-pli=true"
-        .parse()
-        .unwrap()
+        .into()
 }
 
 fn rtp(seq: u16) -> Vec<u8> {

@@ -223,8 +223,12 @@ impl Core {
             peer: from,
             local_contact: contact_uri(&room_number, local_addr, from.transport),
         };
-        let participant = self.next_participant;
-        self.next_participant += 1;
+        let participant = self
+            .shared
+            .rooms
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .allocate_id();
         let remote = uri_of(&headers::from_value(req).unwrap_or_default());
         {
             let mut rooms = self.shared.rooms.lock().unwrap_or_else(|p| p.into_inner());
@@ -1212,6 +1216,12 @@ impl Core {
                 if let Some(call_id) = call_id {
                     tracing::warn!(call_id = %call_id, room, "no media from participant; ending the call");
                     self.end_call(&call_id, true, "Media timeout");
+                } else {
+                    self.shared
+                        .rooms
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .ask_to_leave(room, participant, crate::rooms::LeaveReason::MediaTimeout);
                 }
             }
             diemcau_mixer::room::RoomEvent::ActiveSpeaker { participant } => {
@@ -1257,6 +1267,15 @@ impl Core {
                         .contains_key(&room) =>
                     {
                         Err(CommandError::NoSuchRoom(room))
+                    }
+                    None if self
+                        .shared
+                        .rooms
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .ask_to_leave(&room, participant, crate::rooms::LeaveReason::Operator) =>
+                    {
+                        Ok(())
                     }
                     None => Err(CommandError::NoSuchParticipant(participant)),
                 };
@@ -1421,8 +1440,12 @@ impl Core {
                 self.user_agent(),
             )
             .map_err(|e| CommandError::Internal(e.to_string()))?;
-        let participant = self.next_participant;
-        self.next_participant += 1;
+        let participant = self
+            .shared
+            .rooms
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .allocate_id();
         let p = Participant {
             id: participant,
             display_name: display,

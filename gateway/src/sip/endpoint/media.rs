@@ -70,7 +70,7 @@ fn mixer_direction(d: Direction) -> spec::Direction {
     }
 }
 
-fn stream_spec(s: &NegotiatedStream) -> StreamSpec {
+pub(crate) fn stream_spec(s: &NegotiatedStream) -> StreamSpec {
     let mut payload_types = vec![(
         s.codec.payload_type,
         s.codec.clock_rate,
@@ -111,7 +111,7 @@ fn peer_fmtp(params: &CodecParams) -> Option<String> {
     }
 }
 
-fn info(s: &NegotiatedStream, port: u16) -> StreamInfo {
+pub(crate) fn info(s: &NegotiatedStream, port: u16) -> StreamInfo {
     StreamInfo {
         kind: match s.kind {
             MediaKind::Audio => "audio",

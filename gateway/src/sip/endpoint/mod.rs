@@ -7,7 +7,7 @@
 mod calls;
 mod headers;
 mod keyframe;
-mod media;
+pub(crate) mod media;
 mod register;
 mod room_control;
 
@@ -170,7 +170,6 @@ pub struct Core {
     local: LocalAddrs,
     room_events: mpsc::Sender<(String, RoomEvent)>,
     room_events_rx: Option<mpsc::Receiver<(String, RoomEvent)>>,
-    next_participant: u64,
     /// Client transactions moved from UDP to TCP for their size, with the
     /// request as it was for UDP, in case the peer refuses TCP.
     upgraded: HashMap<TransactionKey, Upgraded>,
@@ -247,7 +246,6 @@ impl Core {
             local,
             room_events,
             room_events_rx: Some(room_events_rx),
-            next_participant: 1,
             upgraded: HashMap::new(),
         };
         core.sync_rooms();

@@ -27,23 +27,38 @@
 //! when the room's layout or picture mode is changed; an output whose
 //! picture changed then sends a keyframe.
 //!
+//! A *viewer* (a WHEP viewer: it sends nothing) has no tile anywhere and
+//! is not decoded; it receives every other participant's tile, so viewers
+//! with the same settings share one output (with everyone, in "same
+//! picture" mode). A receiver may have participants left out of its
+//! picture (exclusions): they get no tile on its canvas.
+//!
+//! Each receiver's encoder bit rate follows its congestion estimate (REMB,
+//! TMMBR, or the relay through [`VideoEngine::set_bitrate_limit`]) within
+//! what it negotiated ([`super::bitrate`]); a shared encoder takes the
+//! lowest of its receivers' limits. Sharing happens only where pictures are
+//! identical (viewers, "same picture"), and an encoder is most of a room's
+//! CPU: a receiver on a poor link costs its co-receivers quality rather
+//! than the room an encoder.
+//!
 //! Senders are asked for a keyframe (RTCP PLI/FIR where AVPF feedback was
 //! negotiated, else [`VideoEvent::KeyframeWanted`] for the signalling to
 //! send SIP INFO or H.245) when their decoder has packets but no picture,
 //! and when packets were lost.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use webrtc_util::Marshal;
 
+use super::bitrate::{receiver_target, BitrateControl};
 use super::canvas::{Canvas, CanvasConfig, CanvasTile, TileSource};
 use super::codec::{EncoderConfig, VideoDecoder, VideoEncoder};
-use super::feedback::{self, KeyframeFeedback};
-use super::layout::{compose, Layout};
+use super::feedback::{self, KeyframeFeedback, RateFeedback};
+use super::layout::{compose_excluding, Layout};
 use super::pacer::KeyframePacer;
 use super::rewrite::RtpRewriter;
 use crate::cpu::CpuMeter;
@@ -116,6 +131,8 @@ pub struct VideoStats {
     pub keyframes_asked: u64,
     /// Keyframe requests sent to senders (RTCP or signalling).
     pub keyframes_requested: u64,
+    /// Encoder bit rate changes made to follow receivers' limits.
+    pub bitrate_changes: u64,
 }
 
 /// One participant's video counters.
@@ -128,13 +145,64 @@ pub struct ParticipantVideo {
     pub keyframes_requested: u64,
     /// Its tile shows its video (else its placeholder).
     pub live: bool,
+    /// The bit rate limit it set us (REMB, TMMBR, the relay), kbit/s.
+    pub bitrate_limit_kbps: Option<u32>,
+    /// The bit rate of the encoder that feeds it now, kbit/s.
+    pub encoder_bitrate_kbps: Option<u32>,
+}
+
+/// What a receiver tells about the video we send it, from its stream's
+/// RTCP (receive task) or the API; read by the pump.
+#[derive(Default)]
+struct ReceiverFeedback {
+    /// PLI/FIR, or SIP INFO.
+    keyframe: AtomicBool,
+    /// Its bit rate limit in kbit/s; 0: none.
+    limit_kbps: AtomicU32,
+    /// A TMMBR to answer with a TMMBN: (requester SSRC, bit/s, overhead).
+    tmmbn_due: Mutex<Option<(u32, u64, u16)>>,
+}
+
+impl ReceiverFeedback {
+    fn set_limit(&self, kbps: Option<u32>) {
+        // 0 means none: a limit of 0 (REMB 0, TMMBR pause) is the floor.
+        self.limit_kbps
+            .store(kbps.map_or(0, |k| k.max(1)), Ordering::Relaxed);
+    }
+
+    fn limit(&self) -> Option<u32> {
+        Some(self.limit_kbps.load(Ordering::Relaxed)).filter(|&k| k > 0)
+    }
+
+    fn on_rtcp(&self, data: &[u8]) {
+        if asks_for_keyframe(data) {
+            self.keyframe.store(true, Ordering::Relaxed);
+        }
+        for fb in feedback::rate_feedback(data) {
+            let bps = match fb {
+                RateFeedback::Remb { bitrate_bps, .. } => bitrate_bps,
+                RateFeedback::Tmmbr {
+                    sender_ssrc,
+                    bitrate_bps,
+                    overhead,
+                    ..
+                } => {
+                    *self.tmmbn_due.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some((sender_ssrc, bitrate_bps, overhead));
+                    bitrate_bps
+                }
+            };
+            self.set_limit(Some(u32::try_from(bps / 1000).unwrap_or(u32::MAX)));
+        }
+    }
 }
 
 /// Set on every video stream: RTP to the decoder, keyframe requests (RTCP
-/// PLI and FIR) to the receiver's encoder.
+/// PLI and FIR) and bit rate limits (REMB, TMMBR) to the receiver's
+/// encoder.
 struct StreamSink {
     decoder: Option<Arc<VideoDecoder>>,
-    keyframe: Arc<AtomicBool>,
+    feedback: Arc<ReceiverFeedback>,
 }
 
 impl MediaSink for StreamSink {
@@ -153,9 +221,7 @@ impl MediaSink for StreamSink {
     }
 
     fn on_rtcp(&self, packet: ReceivedRtcp) {
-        if asks_for_keyframe(&packet.data) {
-            self.keyframe.store(true, Ordering::Relaxed);
-        }
+        self.feedback.on_rtcp(&packet.data);
     }
 }
 
@@ -172,6 +238,8 @@ struct Output {
     receivers: BTreeSet<ParticipantId>,
     /// When to force keyframes (new picture, new receiver, asked).
     keyframes: KeyframePacer,
+    /// Its bit rate, following its receivers' limits.
+    bitrate: BitrateControl,
     composed: u64,
     encoded: u64,
 }
@@ -194,6 +262,7 @@ impl Output {
             view: tiles.to_vec(),
             receivers: BTreeSet::new(),
             keyframes: KeyframePacer::new(),
+            bitrate: BitrateControl::new(config.bitrate_kbps),
             composed: 0,
             encoded: 0,
         })
@@ -232,8 +301,9 @@ struct Member {
     decoder: Option<Arc<VideoDecoder>>,
     receiver: Option<Receiver>,
     input: Input,
-    /// Set by the stream's sink on PLI/FIR, or by SIP INFO.
-    keyframe_asked: Arc<AtomicBool>,
+    /// Keyframes asked and bit rate limits, set by the stream's sink or
+    /// the API; kept across a stream rebuild.
+    feedback: Arc<ReceiverFeedback>,
     /// Keyframe requests received from this receiver.
     asked: u64,
     errors: u64,
@@ -247,8 +317,15 @@ struct State {
     layout: Layout,
     /// Everyone sees the same picture, self included.
     same_picture: bool,
-    /// Join order: tiles keep it.
+    /// Join order: tiles keep it. Viewers are not in it.
     order: Vec<ParticipantId>,
+    /// Participants that only receive; kept across a stream rebuild, until
+    /// [`VideoEngine::remove`].
+    viewers: BTreeSet<ParticipantId>,
+    /// Who each receiver does not see; kept likewise.
+    exclusions: BTreeMap<ParticipantId, Vec<ParticipantId>>,
+    /// Each participant's feedback state; kept likewise.
+    feedback: BTreeMap<ParticipantId, Arc<ReceiverFeedback>>,
     members: BTreeMap<ParticipantId, Member>,
     outputs: BTreeMap<OutputId, Output>,
     next_output: OutputId,
@@ -288,13 +365,16 @@ impl State {
         for (id, m) in &self.members {
             let Some(r) = &m.receiver else { continue };
             let cfg = &r.config;
+            // A viewer is not in `order`: it sees everyone either way.
             let who = if self.same_picture { EVERYONE } else { *id };
-            let view = compose(
+            let excluded = self.exclusions.get(id).map_or(&[][..], Vec::as_slice);
+            let view = compose_excluding(
                 self.layout,
                 cfg.width,
                 cfg.height,
                 &self.order,
                 who,
+                excluded,
                 self.speaker,
             );
             let tiles: Vec<CanvasTile> = view
@@ -430,6 +510,7 @@ impl State {
     }
 
     fn retire_output(&mut self, out: &Output) {
+        self.retired.bitrate_changes += out.bitrate.changes();
         self.retired.frames_composed += out.composed;
         self.retired.frames_dropped += out.composed.saturating_sub(out.encoded);
     }
@@ -444,7 +525,17 @@ impl State {
         s.frames_decoded += self.members.values().map(|m| m.input.frames).sum::<u64>();
         s.keyframes_asked = self.keyframes_asked;
         s.keyframes_requested = self.keyframes_requested;
+        s.bitrate_changes += self
+            .outputs
+            .values()
+            .map(|o| o.bitrate.changes())
+            .sum::<u64>();
         s
+    }
+
+    /// The feedback state of `id`, made on first use.
+    fn feedback_of(&mut self, id: ParticipantId) -> Arc<ReceiverFeedback> {
+        self.feedback.entry(id).or_default().clone()
     }
 }
 
@@ -504,6 +595,9 @@ impl VideoEngine {
                     layout: Layout::Auto,
                     same_picture: false,
                     order: Vec::new(),
+                    viewers: BTreeSet::new(),
+                    exclusions: BTreeMap::new(),
+                    feedback: BTreeMap::new(),
                     members: BTreeMap::new(),
                     outputs: BTreeMap::new(),
                     next_output: 0,
@@ -543,15 +637,17 @@ impl VideoEngine {
         if spec.kind != MediaKind::Video {
             return Ok(());
         }
-        let (prefer, meter) = {
-            let st = self.lock();
+        let (prefer, meter, viewer, feedback) = {
+            let mut st = self.lock();
             if st.members.contains_key(&id) {
                 return Err(MixerError::ParticipantExists(id));
             }
-            (st.prefer, st.meter.clone())
+            let viewer = st.viewers.contains(&id);
+            (st.prefer, st.meter.clone(), viewer, st.feedback_of(id))
         };
         let _counted = meter.scope();
-        let decoder = if spec.direction.peer_sends() {
+        // A viewer has no tile: whatever it might send is not decoded.
+        let decoder = if spec.direction.peer_sends() && !viewer {
             Some(Arc::new(VideoDecoder::for_stream(&spec)?))
         } else {
             None
@@ -568,10 +664,9 @@ impl VideoEngine {
         } else {
             None
         };
-        let keyframe_asked = Arc::new(AtomicBool::new(false));
         stream.set_sink(Some(Arc::new(StreamSink {
             decoder: decoder.clone(),
-            keyframe: keyframe_asked.clone(),
+            feedback: feedback.clone(),
         })));
         self.insert(
             id,
@@ -581,7 +676,7 @@ impl VideoEngine {
                 decoder,
                 receiver,
                 input: Input::default(),
-                keyframe_asked,
+                feedback,
                 asked: 0,
                 errors: 0,
             },
@@ -592,6 +687,7 @@ impl VideoEngine {
     /// A participant without video (audio only): the others see its
     /// placeholder tile with its name.
     pub fn add_without_video(&self, id: ParticipantId, name: &str) -> Result<(), MixerError> {
+        let feedback = self.lock().feedback_of(id);
         self.insert(
             id,
             Member {
@@ -600,7 +696,7 @@ impl VideoEngine {
                 decoder: None,
                 receiver: None,
                 input: Input::default(),
-                keyframe_asked: Arc::new(AtomicBool::new(false)),
+                feedback,
                 asked: 0,
                 errors: 0,
             },
@@ -613,7 +709,9 @@ impl VideoEngine {
             return Err(MixerError::ParticipantExists(id));
         }
         st.members.insert(id, member);
-        st.order.push(id);
+        if !st.viewers.contains(&id) {
+            st.order.push(id);
+        }
         st.relayout();
         drop(st);
         self.ensure_thread();
@@ -621,8 +719,20 @@ impl VideoEngine {
     }
 
     /// Remove a participant (unknown ids are ignored); the others' pictures
-    /// close the gap.
+    /// close the gap. What was set for it (viewer, exclusions, bit rate
+    /// limit) is forgotten.
     pub fn remove(&self, id: ParticipantId) {
+        self.detach(id);
+        let mut st = self.lock();
+        st.viewers.remove(&id);
+        st.feedback.remove(&id);
+        if st.exclusions.remove(&id).is_some() {
+            st.relayout();
+        }
+    }
+
+    /// Stop the participant's chains, keeping what was set for it.
+    fn detach(&self, id: ParticipantId) {
         let gone = {
             let mut st = self.lock();
             let gone = st.members.remove(&id);
@@ -652,7 +762,7 @@ impl VideoEngine {
         stream: Arc<MediaStream>,
     ) -> Result<(), MixerError> {
         let place = self.lock().order.iter().position(|p| *p == id);
-        self.remove(id);
+        self.detach(id);
         self.add(id, name, stream)?;
         if let Some(place) = place {
             let mut st = self.lock();
@@ -668,8 +778,46 @@ impl VideoEngine {
     /// picture_fast_update).
     pub fn request_keyframe(&self, id: ParticipantId) {
         if let Some(m) = self.lock().members.get(&id) {
-            m.keyframe_asked.store(true, Ordering::Relaxed);
+            m.feedback.keyframe.store(true, Ordering::Relaxed);
         }
+    }
+
+    /// Make a participant a viewer (before its stream is added): no tile
+    /// anywhere, not decoded, and it sees every other participant. `false`
+    /// makes it an ordinary participant from its next stream on.
+    pub fn set_viewer(&self, id: ParticipantId, viewer: bool) {
+        let mut st = self.lock();
+        if viewer {
+            st.viewers.insert(id);
+        } else {
+            st.viewers.remove(&id);
+        }
+    }
+
+    /// The participants `id` does not see (replacing any earlier list; ids
+    /// not in the room yet apply when they join).
+    pub fn set_exclusions(&self, id: ParticipantId, mut excluded: Vec<ParticipantId>) {
+        excluded.sort_unstable();
+        excluded.dedup();
+        let mut st = self.lock();
+        let before = st.exclusions.get(&id).cloned().unwrap_or_default();
+        if before == excluded {
+            return;
+        }
+        if excluded.is_empty() {
+            st.exclusions.remove(&id);
+        } else {
+            st.exclusions.insert(id, excluded);
+        }
+        st.relayout();
+    }
+
+    /// The receiver's congestion estimate (kbit/s; `None`: no limit): its
+    /// encoder follows within what it negotiated, at the next check
+    /// ([`super::bitrate`] for the floor and hysteresis). REMB and TMMBR
+    /// arriving on its stream set the same limit; the latest wins.
+    pub fn set_bitrate_limit(&self, id: ParticipantId, kbps: Option<u32>) {
+        self.lock().feedback_of(id).set_limit(kbps);
     }
 
     /// The room's layout for every receiver (the gateway's configuration);
@@ -740,11 +888,18 @@ impl VideoEngine {
     pub fn participant_stats(&self, id: ParticipantId) -> Option<ParticipantVideo> {
         let st = self.lock();
         let m = st.members.get(&id)?;
+        let encoder = m
+            .receiver
+            .as_ref()
+            .and_then(|r| r.output)
+            .and_then(|o| st.outputs.get(&o));
         Some(ParticipantVideo {
             frames_decoded: m.input.frames,
             keyframes_asked: m.asked,
             keyframes_requested: m.input.requests,
             live: m.input.live,
+            bitrate_limit_kbps: m.feedback.limit(),
+            encoder_bitrate_kbps: encoder.map(|o| o.encoder.bitrate_kbps()),
         })
     }
 
@@ -809,7 +964,9 @@ fn pump(st: &mut State, events: &EventHandler, now: Instant) {
     {
         st.last_input_check = Some(now);
         check_inputs(st, events, now);
+        follow_limits(st, now);
     }
+    answer_tmmbr(st);
     for out in st.outputs.values() {
         for (from, frame) in &decoded {
             // Only canvases with a tile for `from` take it.
@@ -826,7 +983,7 @@ fn pump(st: &mut State, events: &EventHandler, now: Instant) {
         ..
     } = st;
     for (id, m) in members.iter_mut() {
-        if m.keyframe_asked.swap(false, Ordering::Relaxed) {
+        if m.feedback.keyframe.swap(false, Ordering::Relaxed) {
             *keyframes_asked += 1;
             m.asked += 1;
             let o = m.receiver.as_ref().and_then(|r| r.output);
@@ -880,6 +1037,64 @@ fn pull_decoded(st: &mut State, now: Instant) -> Vec<(ParticipantId, gstreamer::
         st.relayout();
     }
     decoded
+}
+
+/// Sets each output's encoder to the lowest of its receivers' targets,
+/// within the controller's hysteresis.
+fn follow_limits(st: &mut State, now: Instant) {
+    let State {
+        room,
+        members,
+        outputs,
+        ..
+    } = st;
+    for (oid, out) in outputs.iter_mut() {
+        if !out.config.codec.adjustable_bitrate() {
+            continue;
+        }
+        let targets = out.receivers.iter().filter_map(|r| {
+            let m = members.get(r)?;
+            let negotiated = m.receiver.as_ref()?.config.bitrate_kbps;
+            Some(receiver_target(negotiated, m.feedback.limit()))
+        });
+        let before = out.bitrate.current_kbps();
+        let Some(kbps) = out.bitrate.update(now, targets) else {
+            continue;
+        };
+        match out.encoder.set_bitrate(kbps) {
+            Ok(()) => {
+                tracing::debug!(room = %room, output = oid, from = before, to = kbps, "encoder bit rate")
+            }
+            Err(e) => {
+                out.bitrate.refused(before);
+                tracing::warn!(room = %room, output = oid, error = %e, "encoder bit rate not changed");
+            }
+        }
+    }
+}
+
+/// Answers each TMMBR with a TMMBN (RFC 5104 §4.2.2) from the receiver's
+/// own SSRC: the bounding set is the requester's tuple, which we follow
+/// (above our floor).
+fn answer_tmmbr(st: &mut State) {
+    for (id, m) in st.members.iter() {
+        let due = m
+            .feedback
+            .tmmbn_due
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let Some((owner, bps, overhead)) = due else {
+            continue;
+        };
+        let (Some(stream), Some(r)) = (&m.stream, &m.receiver) else {
+            continue;
+        };
+        let packet = feedback::tmmbn(r.rtp.ssrc(), owner, bps, overhead);
+        if let Err(e) = stream.send_rtcp(&packet) {
+            tracing::debug!(room = %st.room, participant = id, error = %e, "TMMBN not sent");
+        }
+    }
 }
 
 /// Asks senders for a keyframe when their decoder has packets but no

@@ -5,7 +5,7 @@
 pub mod bitrate;
 pub mod canvas;
 pub mod codec;
-mod element;
+pub(crate) mod element;
 pub mod engine;
 pub mod feedback;
 pub mod label;

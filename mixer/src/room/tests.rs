@@ -1402,3 +1402,88 @@ async fn a_bitrate_limit_lowers_what_the_receiver_gets() {
     let _ = stop_tx.send(());
     cam.await.unwrap();
 }
+
+/// What is set for a participant holds before the others join and across
+/// a stream rebuild: an exclusion given at join names a participant that
+/// comes later, a viewer stays a viewer after a re-INVITE, and viewers
+/// sharing an encoder get the lowest of their limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn options_hold_across_joins_and_rebuilds() {
+    let (room, _events, _ports) = room(5, Duration::from_secs(30));
+    let join = |id, direction, options| {
+        let room = &room;
+        async move {
+            let pair = room.reserve(1).unwrap().remove(0);
+            room.add_participant_with(
+                id,
+                "P",
+                vec![(pair, video(spec(None, false, direction)))],
+                options,
+            )
+            .await
+            .unwrap();
+        }
+    };
+    let viewer = |exclude| ParticipantOptions {
+        viewer: true,
+        exclude,
+    };
+    join(1, Direction::SendRecv, ParticipantOptions::default()).await;
+    // The link's viewer excludes its publisher, 3, which is not here yet.
+    join(2, Direction::SendOnly, viewer(vec![3])).await;
+    join(3, Direction::SendRecv, ParticipantOptions::default()).await;
+    join(4, Direction::SendOnly, viewer(vec![])).await;
+    // An audio-only viewer: no placeholder tile either.
+    let pair = room.reserve(1).unwrap().remove(0);
+    room.add_participant_with(
+        5,
+        "Audio viewer",
+        vec![(pair, spec(None, false, Direction::SendOnly))],
+        viewer(vec![]),
+    )
+    .await
+    .unwrap();
+    let ids = |id| -> Vec<ParticipantId> {
+        room.video().views()[&id]
+            .iter()
+            .map(|t| t.participant)
+            .collect()
+    };
+    assert_eq!(ids(1), [3]);
+    assert_eq!(ids(3), [1]);
+    assert_eq!(ids(2), [1]);
+    assert_eq!(ids(4), [1, 3]);
+
+    // A re-INVITE that rebuilds the viewer's chains (now also sending
+    // video, say): still no tile, still its exclusion.
+    room.update_participant(2, vec![video(spec(None, false, Direction::SendRecv))])
+        .unwrap();
+    assert_eq!(ids(1), [3]);
+    assert_eq!(ids(2), [1]);
+    assert!(room.is_viewer(2));
+
+    // 4 and a second plain viewer share an encoder: the lower limit wins,
+    // and only the one who set it shows it.
+    let pair = room.reserve(1);
+    assert!(pair.is_err(), "five pairs are taken");
+    room.remove_participant(5).unwrap();
+    join(6, Direction::SendOnly, viewer(vec![])).await;
+    assert!(room.video().encoder_groups().contains(&vec![4, 6]));
+    room.set_bitrate_limit(4, Some(300)).unwrap();
+    room.set_bitrate_limit(6, Some(700)).unwrap();
+    let stats = |id| room.video().participant_stats(id).unwrap();
+    assert!(eventually(|| stats(6).encoder_bitrate_kbps == Some(300)).await);
+    assert_eq!(stats(4).encoder_bitrate_kbps, Some(300));
+    assert_eq!(
+        (stats(4).bitrate_limit_kbps, stats(6).bitrate_limit_kbps),
+        (Some(300), Some(700))
+    );
+    // Whoever is not limited keeps the negotiated rate.
+    assert_eq!(stats(1).encoder_bitrate_kbps, Some(1024));
+    // Gone and back: nothing kept from before.
+    room.remove_participant(4).unwrap();
+    join(4, Direction::SendRecv, ParticipantOptions::default()).await;
+    assert!(!room.is_viewer(4));
+    assert_eq!(stats(4).bitrate_limit_kbps, None);
+    assert!(ids(1).contains(&4));
+}

@@ -1334,8 +1334,10 @@ async fn a_bitrate_limit_lowers_what_the_receiver_gets() {
     video_kbps(&rx, Duration::from_secs(1), &mut rtcp).await;
     let after = video_kbps(&rx, Duration::from_secs(3), &mut rtcp).await;
     eprintln!("receiver's video: {before:.0} kbit/s, {after:.0} kbit/s with a 250 kbit/s limit");
-    assert!(before > 600.0, "only {before:.0} kbit/s without a limit");
-    assert!(after < 400.0, "{after:.0} kbit/s with a 250 kbit/s limit");
+    // Margins for a loaded machine (frames dropped on the way lower both).
+    assert!(before > 500.0, "only {before:.0} kbit/s without a limit");
+    assert!(after < 375.0, "{after:.0} kbit/s with a 250 kbit/s limit");
+    assert!(after < before / 2.0, "{before:.0} -> {after:.0} kbit/s");
 
     // A room system's TMMBR (RR first, as a compound): the limit, and a
     // TMMBN back from the SSRC the receiver gets video from.

@@ -8,7 +8,9 @@
 //! REMB about every second, each a little different) and every encoder
 //! reconfiguration disturbs its rate control for a moment, so a change is
 //! applied at most once per [`MIN_CHANGE_INTERVAL`] and only if it moves the
-//! rate by at least a tenth ([`MIN_CHANGE_FRACTION`]).
+//! rate by at least a tenth ([`MIN_CHANGE_FRACTION`]), except a move to
+//! either bound: a lifted limit must bring back the full negotiated rate,
+//! not stay a few percent under it for good.
 
 use std::time::{Duration, Instant};
 
@@ -59,9 +61,15 @@ impl BitrateControl {
         self.changes
     }
 
-    /// `targets`: [`receiver_target`] of each receiver of the encoder. The
-    /// rate to set now, if it should change.
-    pub fn update(&mut self, now: Instant, targets: impl IntoIterator<Item = u32>) -> Option<u32> {
+    /// `targets`: [`receiver_target`] of each receiver of the encoder;
+    /// `ceiling`: the encoder's negotiated rate. The rate to set now, if it
+    /// should change.
+    pub fn update(
+        &mut self,
+        now: Instant,
+        ceiling: u32,
+        targets: impl IntoIterator<Item = u32>,
+    ) -> Option<u32> {
         let want = targets.into_iter().min()?;
         if want == self.current_kbps {
             return None;
@@ -73,7 +81,9 @@ impl BitrateControl {
             return None;
         }
         let step = want.abs_diff(self.current_kbps);
-        if u64::from(step) * u64::from(MIN_CHANGE_FRACTION) < u64::from(self.current_kbps) {
+        let bound = want == ceiling || want == MIN_BITRATE_KBPS.min(ceiling);
+        if !bound && u64::from(step) * u64::from(MIN_CHANGE_FRACTION) < u64::from(self.current_kbps)
+        {
             return None;
         }
         self.current_kbps = want;
@@ -112,20 +122,30 @@ mod tests {
         let ms = |n| t0 + Duration::from_millis(n);
         let mut c = BitrateControl::new(1000);
         // Nothing asked, or the same: nothing to do.
-        assert_eq!(c.update(t0, []), None);
-        assert_eq!(c.update(t0, [1000]), None);
+        assert_eq!(c.update(t0, 1000, []), None);
+        assert_eq!(c.update(t0, 1000, [1000]), None);
         // The first change goes at once.
-        assert_eq!(c.update(t0, [600]), Some(600));
+        assert_eq!(c.update(t0, 1000, [600]), Some(600));
         // Within the second: held, however large.
-        assert_eq!(c.update(ms(500), [200]), None);
+        assert_eq!(c.update(ms(500), 1000, [200]), None);
         assert_eq!(c.current_kbps(), 600);
         // Then applied.
-        assert_eq!(c.update(ms(1000), [200]), Some(200));
+        assert_eq!(c.update(ms(1000), 1000, [200]), Some(200));
         // Under 10 % of the current rate: ignored, even much later.
-        assert_eq!(c.update(ms(5000), [219]), None);
-        assert_eq!(c.update(ms(5000), [181]), None);
-        assert_eq!(c.update(ms(5000), [220]), Some(220));
+        assert_eq!(c.update(ms(5000), 1000, [219]), None);
+        assert_eq!(c.update(ms(5000), 1000, [181]), None);
+        assert_eq!(c.update(ms(5000), 1000, [220]), Some(220));
         assert_eq!(c.changes(), 3);
+        // Back to either bound, however small the step.
+        let mut c = BitrateControl::new(1000);
+        assert_eq!(c.update(t0, 1000, [950]), None);
+        assert_eq!(c.update(t0, 1000, [900]), Some(900));
+        assert_eq!(c.update(ms(1000), 1000, [1000]), Some(1000));
+        let mut c = BitrateControl::new(160);
+        assert_eq!(
+            c.update(t0, 1000, [MIN_BITRATE_KBPS]),
+            Some(MIN_BITRATE_KBPS)
+        );
     }
 
     #[test]
@@ -137,20 +157,20 @@ mod tests {
             receiver_target(1024, Some(400)),
             receiver_target(768, Some(900)),
         ];
-        assert_eq!(c.update(t0, targets), Some(400));
+        assert_eq!(c.update(t0, 1024, targets), Some(400));
         // The constrained receiver leaves: back up to the next lowest.
         let later = t0 + MIN_CHANGE_INTERVAL;
-        assert_eq!(c.update(later, [1024, 768]), Some(768));
+        assert_eq!(c.update(later, 1024, [1024, 768]), Some(768));
     }
 
     #[test]
     fn a_refused_change_is_retried() {
         let t0 = Instant::now();
         let mut c = BitrateControl::new(1000);
-        assert_eq!(c.update(t0, [500]), Some(500));
+        assert_eq!(c.update(t0, 1000, [500]), Some(500));
         c.refused(1000);
         assert_eq!(c.current_kbps(), 1000);
-        assert_eq!(c.update(t0, [500]), Some(500));
+        assert_eq!(c.update(t0, 1000, [500]), Some(500));
         assert_eq!(c.changes(), 1);
     }
 }

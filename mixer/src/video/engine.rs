@@ -1058,7 +1058,7 @@ fn follow_limits(st: &mut State, now: Instant) {
             Some(receiver_target(negotiated, m.feedback.limit()))
         });
         let before = out.bitrate.current_kbps();
-        let Some(kbps) = out.bitrate.update(now, targets) else {
+        let Some(kbps) = out.bitrate.update(now, out.config.bitrate_kbps, targets) else {
             continue;
         };
         match out.encoder.set_bitrate(kbps) {

@@ -1411,7 +1411,7 @@ async fn a_bitrate_limit_lowers_what_the_receiver_gets() {
 /// sharing an encoder get the lowest of their limits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn options_hold_across_joins_and_rebuilds() {
-    let (room, _events, _ports) = room(5, Duration::from_secs(30));
+    let (room, _events, ports) = room(5, Duration::from_secs(30));
     let join = |id, direction, options| {
         let room = &room;
         async move {
@@ -1469,6 +1469,8 @@ async fn options_hold_across_joins_and_rebuilds() {
     let pair = room.reserve(1);
     assert!(pair.is_err(), "five pairs are taken");
     room.remove_participant(5).unwrap();
+    // Its ports come back once its streams have stopped.
+    assert!(eventually(|| ports.in_use() < 5).await);
     join(6, Direction::SendOnly, viewer(vec![])).await;
     assert!(room.video().encoder_groups().contains(&vec![4, 6]));
     room.set_bitrate_limit(4, Some(300)).unwrap();
@@ -1484,8 +1486,17 @@ async fn options_hold_across_joins_and_rebuilds() {
     assert_eq!(stats(1).encoder_bitrate_kbps, Some(1024));
     // Gone and back: nothing kept from before.
     room.remove_participant(4).unwrap();
+    assert!(eventually(|| ports.in_use() < 5).await);
     join(4, Direction::SendRecv, ParticipantOptions::default()).await;
     assert!(!room.is_viewer(4));
     assert_eq!(stats(4).bitrate_limit_kbps, None);
     assert!(ids(1).contains(&4));
+    // Same picture for all: the viewer shares everyone's encoder; the
+    // one with an exclusion has its own.
+    room.set_same_picture(true);
+    let mut groups = room.video().encoder_groups();
+    groups.sort();
+    assert_eq!(groups, [vec![1, 3, 4, 6], vec![2]]);
+    assert_eq!(ids(6), [1, 3, 4]);
+    assert_eq!(ids(2), [1, 4]);
 }

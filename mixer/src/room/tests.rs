@@ -1407,8 +1407,9 @@ async fn a_bitrate_limit_lowers_what_the_receiver_gets() {
 
 /// What is set for a participant holds before the others join and across
 /// a stream rebuild: an exclusion given at join names a participant that
-/// comes later, a viewer stays a viewer after a re-INVITE, and viewers
-/// sharing an encoder get the lowest of their limits.
+/// comes later, a viewer stays a viewer after a re-INVITE; viewers sharing
+/// an encoder get the lower of their rates, and one limited under half of
+/// its rate gets an encoder apart until its limit is lifted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn options_hold_across_joins_and_rebuilds() {
     let (room, _events, ports) = room(5, Duration::from_secs(30));
@@ -1464,26 +1465,40 @@ async fn options_hold_across_joins_and_rebuilds() {
     assert_eq!(ids(2), [1]);
     assert!(room.is_viewer(2));
 
-    // 4 and a second plain viewer share an encoder: the lower limit wins,
-    // and only the one who set it shows it.
-    let pair = room.reserve(1);
-    assert!(pair.is_err(), "five pairs are taken");
+    // 4 and a second plain viewer share an encoder at the lower of their
+    // rates, and only the one who set a limit shows it.
     room.remove_participant(5).unwrap();
     // Its ports come back once its streams have stopped.
     assert!(eventually(|| ports.in_use() < 5).await);
     join(6, Direction::SendOnly, viewer(vec![])).await;
     assert!(room.video().encoder_groups().contains(&vec![4, 6]));
-    room.set_bitrate_limit(4, Some(300)).unwrap();
-    room.set_bitrate_limit(6, Some(700)).unwrap();
+    room.set_bitrate_limit(6, Some(800)).unwrap();
     let stats = |id| room.video().participant_stats(id).unwrap();
-    assert!(eventually(|| stats(6).encoder_bitrate_kbps == Some(300)).await);
-    assert_eq!(stats(4).encoder_bitrate_kbps, Some(300));
+    assert!(eventually(|| stats(4).encoder_bitrate_kbps == Some(800)).await);
+    assert_eq!(stats(6).encoder_bitrate_kbps, Some(800));
     assert_eq!(
         (stats(4).bitrate_limit_kbps, stats(6).bitrate_limit_kbps),
-        (Some(300), Some(700))
+        (None, Some(800))
     );
-    // Whoever is not limited keeps the negotiated rate.
+    // Whoever is not limited and not shared keeps the negotiated rate.
     assert_eq!(stats(1).encoder_bitrate_kbps, Some(1024));
+    // 4 limited under half its rate: an encoder apart, so 6 keeps 800.
+    room.set_bitrate_limit(4, Some(300)).unwrap();
+    let apart = |room: &MediaRoom| {
+        let groups = room.video().encoder_groups();
+        groups.contains(&vec![4]) && groups.contains(&vec![6])
+    };
+    assert!(eventually(|| apart(&room)).await);
+    assert!(eventually(|| stats(4).encoder_bitrate_kbps == Some(300)).await);
+    assert_eq!(stats(6).encoder_bitrate_kbps, Some(800));
+    // Back up to 600: still apart (released above 70 %), at 600.
+    room.set_bitrate_limit(4, Some(600)).unwrap();
+    assert!(eventually(|| stats(4).encoder_bitrate_kbps == Some(600)).await);
+    assert!(apart(&room));
+    // Lifted: together again, at 6's 800.
+    room.set_bitrate_limit(4, None).unwrap();
+    assert!(eventually(|| room.video().encoder_groups().contains(&vec![4, 6])).await);
+    assert!(eventually(|| stats(4).encoder_bitrate_kbps == Some(800)).await);
     // Gone and back: nothing kept from before.
     room.remove_participant(4).unwrap();
     assert!(eventually(|| ports.in_use() < 5).await);

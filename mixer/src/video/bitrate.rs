@@ -12,6 +12,16 @@
 //! either bound: a lifted limit must bring back the full negotiated rate,
 //! not stay a few percent under it for good.
 
+//!
+//! An encoder shared by several receivers would follow the lowest of them,
+//! so one browser on a poor link would lower the picture of a whole "same
+//! picture" room. A receiver whose target falls under half of what it
+//! negotiated is therefore *constrained* ([`constrained`]) and gets an
+//! output apart from the unconstrained receivers of the same picture; the
+//! constrained share theirs at their lowest. At most two encoders per
+//! picture, and a receiver flips back only above 70 %, so an estimate
+//! hovering near the line does not move it to and fro.
+
 use std::time::{Duration, Instant};
 
 /// Never below this, whatever the estimate says: less does not carry a
@@ -30,6 +40,23 @@ pub fn receiver_target(negotiated_kbps: u32, limit_kbps: Option<u32>) -> u32 {
     limit_kbps
         .unwrap_or(negotiated_kbps)
         .clamp(floor, negotiated_kbps)
+}
+
+/// Under this fraction (percent) of its negotiated rate a receiver becomes
+/// constrained; above [`RELEASE_PERCENT`] it is not any more.
+pub const CONSTRAIN_PERCENT: u64 = 50;
+pub const RELEASE_PERCENT: u64 = 70;
+
+/// Whether a receiver, constrained before or not (`was`), is constrained
+/// now.
+pub fn constrained(was: bool, negotiated_kbps: u32, limit_kbps: Option<u32>) -> bool {
+    let target = u64::from(receiver_target(negotiated_kbps, limit_kbps));
+    let line = if was {
+        RELEASE_PERCENT
+    } else {
+        CONSTRAIN_PERCENT
+    };
+    target * 100 < u64::from(negotiated_kbps) * line
 }
 
 /// One encoder's bit rate over time.
@@ -161,6 +188,19 @@ mod tests {
         // The constrained receiver leaves: back up to the next lowest.
         let later = t0 + MIN_CHANGE_INTERVAL;
         assert_eq!(c.update(later, 1024, [1024, 768]), Some(768));
+    }
+
+    #[test]
+    fn constrained_receivers_with_hysteresis() {
+        assert!(!constrained(false, 1000, None));
+        assert!(!constrained(false, 1000, Some(600)));
+        assert!(constrained(false, 1000, Some(450)));
+        // Once constrained, it takes more than 70 % to be released.
+        assert!(constrained(true, 1000, Some(600)));
+        assert!(!constrained(true, 1000, Some(710)));
+        assert!(!constrained(true, 1000, None));
+        // A receiver that negotiated no more than the floor never is.
+        assert!(!constrained(false, 150, Some(10)));
     }
 
     #[test]

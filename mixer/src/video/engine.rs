@@ -36,10 +36,10 @@
 //! Each receiver's encoder bit rate follows its congestion estimate (REMB,
 //! TMMBR, or the relay through [`VideoEngine::set_bitrate_limit`]) within
 //! what it negotiated ([`super::bitrate`]); a shared encoder takes the
-//! lowest of its receivers' limits. Sharing happens only where pictures are
-//! identical (viewers, "same picture"), and an encoder is most of a room's
-//! CPU: a receiver on a poor link costs its co-receivers quality rather
-//! than the room an encoder.
+//! lowest of its receivers' limits, and receivers limited under half of
+//! their rate are grouped apart from the others of the same picture, so
+//! that one poor link does not lower everyone's picture: at most two
+//! encoders per picture and settings.
 //!
 //! Senders are asked for a keyframe (RTCP PLI/FIR where AVPF feedback was
 //! negotiated, else [`VideoEvent::KeyframeWanted`] for the signalling to
@@ -54,7 +54,7 @@ use std::time::{Duration, Instant};
 
 use webrtc_util::Marshal;
 
-use super::bitrate::{receiver_target, BitrateControl};
+use super::bitrate::{self, receiver_target, BitrateControl};
 use super::canvas::{Canvas, CanvasConfig, CanvasTile, TileSource};
 use super::codec::{EncoderConfig, VideoDecoder, VideoEncoder};
 use super::feedback::{self, KeyframeFeedback, RateFeedback};
@@ -272,6 +272,9 @@ impl Output {
 /// A participant we send video to.
 struct Receiver {
     config: EncoderConfig,
+    /// Its limit is well under its rate: it shares only with others so
+    /// limited ([`bitrate::constrained`]).
+    constrained: bool,
     output: Option<OutputId>,
     rtp: RtpRewriter,
     sent: u64,
@@ -342,6 +345,7 @@ struct State {
 struct Wanted {
     config: EncoderConfig,
     tiles: Vec<CanvasTile>,
+    constrained: bool,
     receivers: Vec<ParticipantId>,
 }
 
@@ -392,12 +396,13 @@ impl State {
                 .collect();
             match wanted
                 .iter_mut()
-                .find(|w| w.config == *cfg && w.tiles == tiles)
+                .find(|w| w.config == *cfg && w.tiles == tiles && w.constrained == r.constrained)
             {
                 Some(w) => w.receivers.push(*id),
                 None => wanted.push(Wanted {
                     config: cfg.clone(),
                     tiles,
+                    constrained: r.constrained,
                     receivers: vec![*id],
                 }),
             }
@@ -412,12 +417,27 @@ impl State {
         let wanted = self.wanted();
         let mut free: BTreeSet<OutputId> = self.outputs.keys().copied().collect();
         let mut chosen: Vec<Option<OutputId>> = vec![None; wanted.len()];
-        // Unchanged pictures first: they need no work at all.
+        // Unchanged pictures first: they need no work at all. Of two such
+        // outputs (constrained receivers joining the others again) the one
+        // feeding most of the picture's receivers stays theirs.
         for (w, slot) in wanted.iter().zip(chosen.iter_mut()) {
-            let same = free.iter().copied().find(|o| {
-                let out = &self.outputs[o];
-                out.config == w.config && out.view == w.tiles
-            });
+            let same = free
+                .iter()
+                .copied()
+                .filter(|o| {
+                    let out = &self.outputs[o];
+                    out.config == w.config && out.view == w.tiles
+                })
+                .max_by_key(|o| {
+                    let out = &self.outputs[o];
+                    let shared = w
+                        .receivers
+                        .iter()
+                        .filter(|r| out.receivers.contains(r))
+                        .count();
+                    // Ties go to the oldest output.
+                    (shared, std::cmp::Reverse(*o))
+                });
             if let Some(o) = same {
                 free.remove(&o);
                 *slot = Some(o);
@@ -654,7 +674,9 @@ impl VideoEngine {
         };
         let receiver = if spec.direction.we_send() {
             let config = EncoderConfig::for_spec(&spec, prefer.width, prefer.height, prefer.fps)?;
+            let limited = bitrate::constrained(false, config.bitrate_kbps, feedback.limit());
             Some(Receiver {
+                constrained: limited,
                 rtp: RtpRewriter::new(rand::random(), rand::random(), 90_000, config.fps),
                 config,
                 output: None,
@@ -1042,6 +1064,22 @@ fn pull_decoded(st: &mut State, now: Instant) -> Vec<(ParticipantId, gstreamer::
 /// Sets each output's encoder to the lowest of its receivers' targets,
 /// within the controller's hysteresis.
 fn follow_limits(st: &mut State, now: Instant) {
+    let mut regroup = false;
+    for (id, m) in st.members.iter_mut() {
+        let Some(r) = m.receiver.as_mut() else {
+            continue;
+        };
+        let limited =
+            bitrate::constrained(r.constrained, r.config.bitrate_kbps, m.feedback.limit());
+        if limited != r.constrained {
+            tracing::debug!(room = %st.room, participant = id, constrained = limited, "receiver regrouped by its bit rate limit");
+            r.constrained = limited;
+            regroup = true;
+        }
+    }
+    if regroup {
+        st.relayout();
+    }
     let State {
         room,
         members,

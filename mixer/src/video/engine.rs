@@ -748,9 +748,8 @@ impl VideoEngine {
         let mut st = self.lock();
         st.viewers.remove(&id);
         st.feedback.remove(&id);
-        if st.exclusions.remove(&id).is_some() {
-            st.relayout();
-        }
+        // Its exclusions shaped only its own picture, which is gone.
+        st.exclusions.remove(&id);
     }
 
     /// Stop the participant's chains, keeping what was set for it.

@@ -87,6 +87,9 @@ pub struct JoinRequest {
     pub name: Option<String>,
     pub pin: Option<String>,
     pub bearer: Option<String>,
+    /// WHEP: the session id of a WHIP publisher in the same room whose
+    /// media this viewer must not get back (our bridge links set it).
+    pub exclude: Option<String>,
     pub offer: String,
 }
 
@@ -398,6 +401,16 @@ impl WebrtcService {
         }
         let name = clean_name(req.name.as_deref(), req.kind);
         let id = session_id();
+        let options = diemcau_mixer::room::ParticipantOptions {
+            viewer: req.kind == SessionKind::Whep,
+            exclude: req
+                .exclude
+                .as_deref()
+                .and_then(|x| self.session_room(x))
+                .filter(|(_, room)| self.same_room(room, &req.room))
+                .map(|(p, _)| vec![p])
+                .unwrap_or_default(),
+        };
         let (number, media, participant, pairs) = self.take_seat(&req, &name, &id, &plan)?;
         match self
             .connect(
@@ -409,6 +422,7 @@ impl WebrtcService {
                 &media,
                 participant,
                 pairs,
+                options,
             )
             .await
         {
@@ -602,6 +616,7 @@ impl WebrtcService {
         media: &Arc<MediaRoom>,
         participant: u64,
         pairs: Vec<PortPair>,
+        options: diemcau_mixer::room::ParticipantOptions,
     ) -> Result<(WebRtcPeer, String), WebrtcError> {
         let internal = |e: diemcau_mixer::MixerError| WebrtcError::Internal(e.to_string());
         let mut relays = Vec::new();
@@ -645,7 +660,7 @@ impl WebrtcService {
             streams.push((pair, spec));
         }
         media
-            .add_participant(participant, name, streams)
+            .add_participant_with(participant, name, streams, options)
             .await
             .map_err(internal)?;
         self.seated(participant, infos)?;
@@ -684,6 +699,13 @@ impl WebrtcService {
             Some(false) => Err(WebrtcError::IceRestart),
             None => Err(WebrtcError::NoSuchSession),
         }
+    }
+
+    /// Whether a room number and a dialled number or alias name the same room.
+    fn same_room(&self, number: &str, dialled: &str) -> bool {
+        lock(&self.rooms)
+            .find_mut(dialled)
+            .is_some_and(|r| r.config.number == number)
     }
 
     /// Reads the rooms under their lock.
@@ -760,7 +782,14 @@ impl WebrtcService {
                 }
             }
             Ev::Peer(id, PeerEvent::Bandwidth(bps)) => {
-                tracing::debug!(session = %id, bps, "WebRTC bandwidth estimate");
+                // The peer's estimate of what it can receive: our encoder
+                // for it follows (within what it negotiated).
+                let s = lock(&self.sessions).get(&id).cloned();
+                if let Some(s) = s {
+                    let kbps = u32::try_from(bps / 1000).unwrap_or(u32::MAX);
+                    tracing::debug!(session = %id, kbps, "WebRTC bandwidth estimate");
+                    let _ = s.media.set_bitrate_limit(s.participant, Some(kbps));
+                }
             }
             Ev::Leave(participant, reason) => {
                 let id = lock(&self.sessions)

@@ -145,8 +145,16 @@ fn combine(all: Vec<PeerStats>) -> Option<PeerStats> {
         (a, b) => a.or(b),
     };
     all.into_iter().reduce(|a, b| PeerStats {
-        ice_state: if rank(b.ice_state) > rank(a.ice_state) { b.ice_state } else { a.ice_state },
-        dtls_state: if rank(b.dtls_state) > rank(a.dtls_state) { b.dtls_state } else { a.dtls_state },
+        ice_state: if rank(b.ice_state) > rank(a.ice_state) {
+            b.ice_state
+        } else {
+            a.ice_state
+        },
+        dtls_state: if rank(b.dtls_state) > rank(a.dtls_state) {
+            b.dtls_state
+        } else {
+            a.dtls_state
+        },
         connection_state: if rank(b.connection_state) > rank(a.connection_state) {
             b.connection_state
         } else {
@@ -428,7 +436,15 @@ impl WebrtcService {
         {
             Ok((peer, answer)) => {
                 let relays = peer.lines().iter().map(|l| l.relay.clone()).collect();
-                self.register(&id, req.kind, number, participant, media, vec![peer], relays);
+                self.register(
+                    &id,
+                    req.kind,
+                    number,
+                    participant,
+                    media,
+                    vec![peer],
+                    relays,
+                );
                 tracing::info!(session = %id, kind = req.kind.as_str(), room = %req.room, participant, name = %name, "WebRTC session joined");
                 Ok(Joined {
                     session: id,
@@ -527,7 +543,11 @@ impl WebrtcService {
     }
 
     /// Marks a seated participant connected, with its streams.
-    pub(super) fn seated(&self, participant: u64, streams: Vec<crate::rooms::StreamInfo>) -> Result<(), WebrtcError> {
+    pub(super) fn seated(
+        &self,
+        participant: u64,
+        streams: Vec<crate::rooms::StreamInfo>,
+    ) -> Result<(), WebrtcError> {
         let mut rooms = lock(&self.rooms);
         let p = rooms
             .rooms
@@ -572,9 +592,16 @@ impl WebrtcService {
         let inbound = s
             .relays
             .iter()
-            .map(|r| r.counters().to_mixer.load(std::sync::atomic::Ordering::Relaxed))
+            .map(|r| {
+                r.counters()
+                    .to_mixer
+                    .load(std::sync::atomic::Ordering::Relaxed)
+            })
             .sum();
-        let states = lock(&s.peers).iter().map(|p| p.connection_state()).collect();
+        let states = lock(&s.peers)
+            .iter()
+            .map(|p| p.connection_state())
+            .collect();
         Some((inbound, states))
     }
 
@@ -753,7 +780,7 @@ impl WebrtcService {
                 }
             })
             .collect();
-        out.sort_by(|a, b| a.participant.cmp(&b.participant));
+        out.sort_by_key(|s| s.participant);
         out
     }
 

@@ -165,8 +165,8 @@ pub fn without_unsupported_feedback(sdp: &str) -> String {
     sdp.lines()
         .map(|l| l.trim_end_matches('\r'))
         .filter(|l| {
-            !l.starts_with("a=extmap:")
-                && !(l.starts_with("a=rtcp-fb:") && l.ends_with(" transport-cc"))
+            let transport_cc = l.starts_with("a=rtcp-fb:") && l.ends_with(" transport-cc");
+            !(l.starts_with("a=extmap:") || transport_cc)
         })
         .fold(String::new(), |mut out, l| {
             out.push_str(l);
@@ -561,20 +561,14 @@ impl WebRtcPeer {
             estimated_bps: lock(&self.shared).estimated_bps,
             ..PeerStats::default()
         };
-        let promise = gst::Promise::new();
+        // The reply comes on webrtcbin's thread; wait for it, bounded.
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let promise = gst::Promise::with_change_func(move |reply| {
+            let _ = tx.try_send(reply.ok().flatten().map(|r| r.to_owned()));
+        });
         self.webrtcbin
             .emit_by_name::<()>("get-stats", &[&None::<gst::Pad>, &promise]);
-        let deadline = Instant::now() + timeout;
-        let reply = loop {
-            if let Some(r) = promise.get_reply() {
-                break Some(r.to_owned());
-            }
-            if Instant::now() >= deadline {
-                promise.interrupt();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
+        let reply = rx.recv_timeout(timeout).ok().flatten();
         if let Some(reply) = reply {
             read_stats(&reply, &mut out);
         }

@@ -151,24 +151,46 @@ fn a_receive_only_offer_gets_media_from_the_answerer() {
     gst::init().unwrap();
     let mixer_a = UdpSocket::bind("127.0.0.1:0").unwrap();
     let mixer_b = UdpSocket::bind("127.0.0.1:0").unwrap();
-    mixer_a.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    mixer_a
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
     let relays_a: Vec<Arc<Relay>> = (0..2)
         .map(|_| Arc::new(Relay::bind(mixer_a.local_addr().unwrap()).unwrap()))
         .collect();
     let relays_b: Vec<Arc<Relay>> = (0..2)
         .map(|_| Arc::new(Relay::bind(mixer_b.local_addr().unwrap()).unwrap()))
         .collect();
-    let opus = "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000".to_string();
+    let opus =
+        "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000".to_string();
     let lines = |relays: &[Arc<Relay>], send: bool| {
         vec![
-            PeerLine { kind: MediaKind::Audio, caps: opus.clone(), send, recv: !send, relay: relays[0].clone() },
-            PeerLine { kind: MediaKind::Video, caps: vp8(), send, recv: !send, relay: relays[1].clone() },
+            PeerLine {
+                kind: MediaKind::Audio,
+                caps: opus.clone(),
+                send,
+                recv: !send,
+                relay: relays[0].clone(),
+            },
+            PeerLine {
+                kind: MediaKind::Video,
+                caps: vp8(),
+                send,
+                recv: !send,
+                relay: relays[1].clone(),
+            },
         ]
     };
     let noop: super::peer::EventSink = Arc::new(|_| {});
-    let (a, offer) = WebRtcPeer::offer("test-whep-client", lines(&relays_a, false), &config(), noop.clone()).unwrap();
+    let (a, offer) = WebRtcPeer::offer(
+        "test-whep-client",
+        lines(&relays_a, false),
+        &config(),
+        noop.clone(),
+    )
+    .unwrap();
     let plan = lines(&relays_b, true).into_iter().map(Some).collect();
-    let (_b, answer) = WebRtcPeer::answer("test-whep-server", &offer, plan, &config(), noop).unwrap();
+    let (_b, answer) =
+        WebRtcPeer::answer("test-whep-server", &offer, plan, &config(), noop).unwrap();
     assert!(answer.contains("a=sendonly"), "{answer}");
     a.apply_answer(&answer).unwrap();
     let to = relays_b[1].local_addr().unwrap();
@@ -183,5 +205,8 @@ fn a_receive_only_offer_gets_media_from_the_answerer() {
             got = n > 12 && buf[1] & 0x7f == 96;
         }
     }
-    assert!(got, "no video reached the offerer; offer:\n{offer}\nanswer:\n{answer}");
+    assert!(
+        got,
+        "no video reached the offerer; offer:\n{offer}\nanswer:\n{answer}"
+    );
 }

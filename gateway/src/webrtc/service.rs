@@ -181,6 +181,8 @@ pub struct WebrtcService {
     sessions: Mutex<HashMap<String, Arc<Session>>>,
     events: mpsc::UnboundedSender<Ev>,
     joins: prometheus::IntCounterVec,
+    /// `diemcau_calls{protocol="webrtc"}`, next to the SIP calls.
+    calls: prometheus::IntGaugeVec,
     /// Links to external platforms; `bool`: from the config file (a reload
     /// replaces those), else added through the API.
     links: Mutex<Vec<(Arc<super::link::Link>, bool)>>,
@@ -223,6 +225,7 @@ impl WebrtcService {
         rooms: SharedRooms,
         cfg: WebrtcConfig,
         registry: &prometheus::Registry,
+        calls: prometheus::IntGaugeVec,
     ) -> Result<Arc<WebrtcService>, crate::GatewayError> {
         diemcau_mixer::webrtc::init()?;
         let joins = prometheus::IntCounterVec::new(
@@ -242,6 +245,7 @@ impl WebrtcService {
             sessions: Mutex::new(HashMap::new()),
             events: events.clone(),
             joins,
+            calls,
             links: Mutex::new(Vec::new()),
             last_link: std::sync::atomic::AtomicU64::new(0),
         });
@@ -557,6 +561,13 @@ impl WebrtcService {
         p.state = ParticipantState::Connected;
         p.connected_at = Some(Instant::now());
         p.streams = streams;
+        let room = rooms
+            .rooms
+            .values()
+            .find(|r| r.participants.contains_key(&participant))
+            .map(|r| r.config.number.clone())
+            .unwrap_or_default();
+        self.calls.with_label_values(&["webrtc", &room]).inc();
         Ok(())
     }
 
@@ -627,7 +638,10 @@ impl WebrtcService {
 
     async fn free_seat(&self, room: &str, participant: u64, media: &MediaRoom) {
         if let Some(r) = lock(&self.rooms).rooms.get_mut(room) {
-            r.participants.remove(&participant);
+            let gone = r.participants.remove(&participant);
+            if gone.is_some_and(|p| p.connected_at.is_some()) {
+                self.calls.with_label_values(&["webrtc", room]).dec();
+            }
         }
         let _ = media.remove_participant(participant);
     }

@@ -27,9 +27,12 @@ pub fn routes(svc: Arc<WebrtcService>) -> Router {
         )
         .route("/app.css", get(|| page(APP_CSS, "text/css; charset=utf-8")))
         .route("/webrtc/rooms", get(rooms))
-        .route("/webrtc/rooms/{room}/join", post(join_page))
-        .route("/whip/{room}", post(join_whip))
-        .route("/whep/{room}", post(join_whep))
+        .route(
+            "/webrtc/rooms/{room}/join",
+            post(joiner(SessionKind::Participant)),
+        )
+        .route("/whip/{room}", post(joiner(SessionKind::Whip)))
+        .route("/whep/{room}", post(joiner(SessionKind::Whep)))
         .route(
             "/webrtc/sessions/{id}",
             get(session).patch(patch).delete(delete),
@@ -92,6 +95,26 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
+/// The POST handler for one kind of session (the three endpoints differ
+/// only in that).
+fn joiner(
+    kind: SessionKind,
+) -> impl Fn(
+    State<Arc<WebrtcService>>,
+    Path<String>,
+    Query<HashMap<String, String>>,
+    HeaderMap,
+    String,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
+    move |State(svc), Path(room), Query(q), headers, body| {
+        Box::pin(join(svc, kind, room, q, headers, body))
+    }
+}
+
 async fn join(
     svc: Arc<WebrtcService>,
     kind: SessionKind,
@@ -143,36 +166,6 @@ async fn join(
             e.into_response()
         }
     }
-}
-
-async fn join_page(
-    State(svc): State<Arc<WebrtcService>>,
-    Path(room): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: String,
-) -> Response {
-    join(svc, SessionKind::Participant, room, q, headers, body).await
-}
-
-async fn join_whip(
-    State(svc): State<Arc<WebrtcService>>,
-    Path(room): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: String,
-) -> Response {
-    join(svc, SessionKind::Whip, room, q, headers, body).await
-}
-
-async fn join_whep(
-    State(svc): State<Arc<WebrtcService>>,
-    Path(room): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: String,
-) -> Response {
-    join(svc, SessionKind::Whep, room, q, headers, body).await
 }
 
 async fn patch(

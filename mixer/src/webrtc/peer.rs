@@ -367,6 +367,15 @@ impl WebRtcPeer {
         Ok(())
     }
 
+    /// Our `"offer"` or `"answer"` from webrtcbin.
+    fn create(&self, what: &str) -> Result<gst_webrtc::WebRTCSessionDescription, MixerError> {
+        let signal = format!("create-{what}");
+        call(&self.webrtcbin, &signal, &[&None::<gst::Structure>])?
+            .ok_or_else(|| err(format!("{signal}: no reply")))?
+            .get::<gst_webrtc::WebRTCSessionDescription>(what)
+            .map_err(|_| err(format!("{signal}: no {what}")))
+    }
+
     /// Sets our description and waits for our candidates (up to the
     /// timeout); returns the SDP text with them.
     fn set_local(
@@ -421,11 +430,7 @@ impl WebRtcPeer {
             t.set_codec_preferences(Some(&line.gst_caps()?));
             t.set_direction(line.direction());
         }
-        let reply = call(&peer.webrtcbin, "create-answer", &[&None::<gst::Structure>])?
-            .ok_or_else(|| err("create-answer: no reply"))?;
-        let answer = reply
-            .get::<gst_webrtc::WebRTCSessionDescription>("answer")
-            .map_err(|_| err("create-answer: no answer"))?;
+        let answer = peer.create("answer")?;
         let text = peer.set_local(answer, cfg.gather_timeout)?;
         peer.watch(events);
         Ok((peer, text))
@@ -452,11 +457,7 @@ impl WebRtcPeer {
             t.set_direction(line.direction());
             t.set_codec_preferences(Some(&line.gst_caps()?));
         }
-        let reply = call(&peer.webrtcbin, "create-offer", &[&None::<gst::Structure>])?
-            .ok_or_else(|| err("create-offer: no reply"))?;
-        let offer = reply
-            .get::<gst_webrtc::WebRTCSessionDescription>("offer")
-            .map_err(|_| err("create-offer: no offer"))?;
+        let offer = peer.create("offer")?;
         let text = peer.set_local(offer, cfg.gather_timeout)?;
         peer.watch(events);
         Ok((peer, text))

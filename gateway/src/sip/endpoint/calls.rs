@@ -223,12 +223,7 @@ impl Core {
             peer: from,
             local_contact: contact_uri(&room_number, local_addr, from.transport),
         };
-        let participant = self
-            .shared
-            .rooms
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .allocate_id();
+        let participant = self.new_participant_id();
         let remote = uri_of(&headers::from_value(req).unwrap_or_default());
         {
             let mut rooms = self.shared.rooms.lock().unwrap_or_else(|p| p.into_inner());
@@ -1205,6 +1200,15 @@ impl Core {
         }
     }
 
+    /// Participant ids are unique across protocols: the rooms hand them out.
+    fn new_participant_id(&self) -> u64 {
+        self.shared
+            .rooms
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .allocate_id()
+    }
+
     pub(super) fn on_room_event(&mut self, room: &str, ev: diemcau_mixer::room::RoomEvent) {
         match ev {
             diemcau_mixer::room::RoomEvent::MediaTimeout { participant } => {
@@ -1440,12 +1444,7 @@ impl Core {
                 self.user_agent(),
             )
             .map_err(|e| CommandError::Internal(e.to_string()))?;
-        let participant = self
-            .shared
-            .rooms
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .allocate_id();
+        let participant = self.new_participant_id();
         let p = Participant {
             id: participant,
             display_name: display,

@@ -95,17 +95,14 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
+type JoinFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>;
+type JoinQuery = Query<HashMap<String, String>>;
+
 /// The POST handler for one kind of session (the three endpoints differ
 /// only in that).
 fn joiner(
     kind: SessionKind,
-) -> impl Fn(
-    State<Arc<WebrtcService>>,
-    Path<String>,
-    Query<HashMap<String, String>>,
-    HeaderMap,
-    String,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
+) -> impl Fn(State<Arc<WebrtcService>>, Path<String>, JoinQuery, HeaderMap, String) -> JoinFuture
        + Clone
        + Send
        + Sync

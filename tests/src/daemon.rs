@@ -234,6 +234,11 @@ pub fn render_config(opts: &DaemonOptions, ports: &DaemonPorts) -> String {
             ],
         ),
         ("auth", vec![]),
+        // Tests use loopback only: no ICE candidates on other interfaces.
+        (
+            "webrtc",
+            vec![("ice_addresses".into(), format!("[{}]", toml_str("127.0.0.1")))],
+        ),
     ];
     for (section, key, value) in &opts.settings {
         let entries = match sections.iter_mut().find(|(s, _)| s == section) {

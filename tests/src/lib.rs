@@ -15,6 +15,7 @@
 
 pub mod audio;
 pub mod baresip;
+pub mod browser;
 pub mod daemon;
 pub mod http;
 pub mod linphone;

@@ -1,0 +1,147 @@
+// Drives Debian's chromium (never a downloaded browser) for the e2e tests.
+// One JSON command a line on stdin, one JSON answer a line on stdout:
+//   {"cmd":"launch","executable":"/usr/bin/chromium","args":[...]}
+//   {"cmd":"goto","url":"http://127.0.0.1:8080/"}
+//   {"cmd":"fill","selector":"#name","value":"Trình duyệt Hà Nội"}
+//   {"cmd":"click","selector":"#join"}
+//   {"cmd":"eval","expr":"window.diemcau.state"}
+//   {"cmd":"wait","expr":"window.diemcau.state === 'joined'","timeout_ms":15000}
+//   {"cmd":"stats"}            inbound/outbound RTP counters of diemcau.pc
+//   {"cmd":"screenshot","path":"/tmp/x.png","selector":"#remote"}
+//   {"cmd":"kill"}             SIGKILL the browser: no DELETE, no goodbye
+//   {"cmd":"close"}
+// Answers: {"ok":true,"value":...} or {"ok":false,"error":"..."}.
+// The page's console goes to stderr, which the harness keeps in a log.
+"use strict";
+
+const readline = require("readline");
+const { chromium } = require("playwright-core");
+
+let browser = null;
+let page = null;
+
+// getStats() reduced to what the tests judge, by kind and direction.
+async function pageStats() {
+  const pc = window.diemcau && window.diemcau.pc;
+  if (!pc) return null;
+  const out = { inbound: {}, outbound: {}, connection: pc.connectionState };
+  const report = await pc.getStats();
+  report.forEach((s) => {
+    if (s.type === "inbound-rtp") {
+      out.inbound[s.kind] = {
+        packetsReceived: s.packetsReceived,
+        bytesReceived: s.bytesReceived,
+        framesDecoded: s.framesDecoded,
+        frameWidth: s.frameWidth,
+        frameHeight: s.frameHeight,
+        codecId: s.codecId,
+        totalSamplesReceived: s.totalSamplesReceived,
+        totalAudioEnergy: s.totalAudioEnergy,
+        audioLevel: s.audioLevel,
+      };
+    } else if (s.type === "outbound-rtp") {
+      out.outbound[s.kind] = {
+        packetsSent: s.packetsSent,
+        framesEncoded: s.framesEncoded,
+        frameWidth: s.frameWidth,
+        frameHeight: s.frameHeight,
+      };
+    }
+  });
+  const codecs = {};
+  report.forEach((s) => {
+    if (s.type === "codec") codecs[s.id] = s.mimeType;
+  });
+  for (const kind of Object.keys(out.inbound)) {
+    out.inbound[kind].mimeType = codecs[out.inbound[kind].codecId] || null;
+  }
+  return out;
+}
+
+async function handle(msg) {
+  switch (msg.cmd) {
+    case "launch": {
+      browser = await chromium.launch({
+        executablePath: msg.executable,
+        // The harness gives every flag itself, --headless included.
+        headless: false,
+        ignoreDefaultArgs: true,
+        args: msg.args,
+        env: { ...process.env, ...(msg.env || {}) },
+      });
+      const context = await browser.newContext({
+        viewport: msg.viewport || { width: 1280, height: 900 },
+      });
+      page = await context.newPage();
+      page.on("console", (m) => process.stderr.write(`[page ${m.type()}] ${m.text()}\n`));
+      page.on("pageerror", (e) => process.stderr.write(`[page error] ${e.stack || e}\n`));
+      const proc = browser.process();
+      return { pid: proc ? proc.pid : null };
+    }
+    case "goto":
+      await page.goto(msg.url, { waitUntil: "load" });
+      return page.url();
+    case "fill":
+      await page.fill(msg.selector, msg.value);
+      return null;
+    case "click":
+      await page.click(msg.selector, { timeout: msg.timeout_ms || 5000 });
+      return null;
+    case "eval":
+      return await page.evaluate(msg.expr);
+    case "wait": {
+      const h = await page.waitForFunction(msg.expr, null, {
+        timeout: msg.timeout_ms || 10000,
+        polling: 200,
+      });
+      return await h.jsonValue();
+    }
+    case "stats":
+      return await page.evaluate(pageStats);
+    case "screenshot": {
+      const target = msg.selector ? page.locator(msg.selector) : page;
+      await target.screenshot({ path: msg.path, type: "png" });
+      return msg.path;
+    }
+    case "kill": {
+      const proc = browser && browser.process();
+      if (!proc) throw new Error("no browser process");
+      // Playwright starts the browser in its own process group: take the
+      // renderer and network service with it.
+      try {
+        process.kill(-proc.pid, "SIGKILL");
+      } catch (_) {
+        proc.kill("SIGKILL");
+      }
+      browser = null;
+      page = null;
+      return proc.pid;
+    }
+    case "close":
+      if (browser) await browser.close();
+      browser = null;
+      return null;
+    default:
+      throw new Error(`unknown command ${msg.cmd}`);
+  }
+}
+
+const rl = readline.createInterface({ input: process.stdin });
+let queue = Promise.resolve();
+rl.on("line", (line) => {
+  queue = queue.then(async () => {
+    let answer;
+    try {
+      answer = { ok: true, value: await handle(JSON.parse(line)) };
+    } catch (e) {
+      answer = { ok: false, error: String((e && e.message) || e) };
+    }
+    process.stdout.write(JSON.stringify(answer === undefined ? null : answer) + "\n");
+  });
+});
+rl.on("close", () => {
+  queue.then(async () => {
+    if (browser) await browser.close().catch(() => {});
+    process.exit(0);
+  });
+});

@@ -17,8 +17,30 @@
 const readline = require("readline");
 const { chromium } = require("playwright-core");
 
+const fs = require("fs");
+
 let browser = null;
 let page = null;
+let chromiumPid = null;
+
+// The browser process playwright started: our child named chromium (the
+// Browser object does not expose it).
+function findChromium() {
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch (_) {
+      continue;
+    }
+    // pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
+    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (ppid === process.pid && comm.startsWith("chrom")) return Number(entry);
+  }
+  return null;
+}
 
 // getStats() reduced to what the tests judge, by kind and direction.
 async function pageStats() {
@@ -66,7 +88,8 @@ async function handle(msg) {
         // The harness gives every flag itself, --headless included.
         headless: false,
         ignoreDefaultArgs: true,
-        args: msg.args,
+        // The DevTools pipe is how playwright talks to the browser.
+        args: [...msg.args, "--remote-debugging-pipe", "--no-startup-window"],
         env: { ...process.env, ...(msg.env || {}) },
       });
       const context = await browser.newContext({
@@ -75,8 +98,8 @@ async function handle(msg) {
       page = await context.newPage();
       page.on("console", (m) => process.stderr.write(`[page ${m.type()}] ${m.text()}\n`));
       page.on("pageerror", (e) => process.stderr.write(`[page error] ${e.stack || e}\n`));
-      const proc = browser.process();
-      return { pid: proc ? proc.pid : null };
+      chromiumPid = findChromium();
+      return { pid: chromiumPid };
     }
     case "goto":
       await page.goto(msg.url, { waitUntil: "load" });
@@ -104,18 +127,19 @@ async function handle(msg) {
       return msg.path;
     }
     case "kill": {
-      const proc = browser && browser.process();
-      if (!proc) throw new Error("no browser process");
+      if (!chromiumPid) throw new Error("no browser process");
       // Playwright starts the browser in its own process group: take the
       // renderer and network service with it.
       try {
-        process.kill(-proc.pid, "SIGKILL");
+        process.kill(-chromiumPid, "SIGKILL");
       } catch (_) {
-        proc.kill("SIGKILL");
+        process.kill(chromiumPid, "SIGKILL");
       }
+      const pid = chromiumPid;
       browser = null;
       page = null;
-      return proc.pid;
+      chromiumPid = null;
+      return pid;
     }
     case "close":
       if (browser) await browser.close();
@@ -144,4 +168,15 @@ rl.on("close", () => {
     if (browser) await browser.close().catch(() => {});
     process.exit(0);
   });
+});
+// Ended by the harness (a failed test): never leave a chromium behind.
+process.on("SIGTERM", () => {
+  if (chromiumPid) {
+    try {
+      process.kill(-chromiumPid, "SIGKILL");
+    } catch (_) {
+      // already gone
+    }
+  }
+  process.exit(1);
 });

@@ -22,6 +22,6 @@ pub mod webrtc;
 pub use error::MixerError;
 pub use metrics::{DropReason, MediaMetrics};
 pub use ports::{PortAllocator, PortPair};
-pub use room::{MediaRoom, ParticipantId, RoomEvent};
+pub use room::{MediaRoom, ParticipantId, ParticipantOptions, RoomEvent};
 pub use spec::{Direction, MediaKind, PayloadFmtp, StreamSpec};
 pub use stream::{MediaSink, MediaStream, ReceivedRtcp, ReceivedRtp, StreamStats};

@@ -17,6 +17,19 @@ use crate::{MediaMetrics, MixerError};
 
 pub type ParticipantId = u64;
 
+/// How a participant takes part, beyond its streams.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParticipantOptions {
+    /// Receives only (a WHEP viewer): no tile or placeholder anywhere,
+    /// never the active speaker, not counted by the auto layout; it sees
+    /// every other participant and hears the full mix.
+    pub viewer: bool,
+    /// Participants left out of its picture and its audio mix (a bridge's
+    /// viewer must not get back what its publisher sent out). Ids may name
+    /// participants that join later.
+    pub exclude: Vec<ParticipantId>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoomEvent {
     /// No RTP and no RTCP on any stream of the participant for the media
@@ -90,6 +103,7 @@ impl Watchdog {
 
 struct Participant {
     display_name: String,
+    viewer: bool,
     streams: Vec<Arc<MediaStream>>,
     watchdog: Watchdog,
 }
@@ -231,6 +245,19 @@ impl MediaRoom {
         display_name: &str,
         streams: Vec<(PortPair, StreamSpec)>,
     ) -> Result<(), MixerError> {
+        self.add_participant_with(id, display_name, streams, ParticipantOptions::default())
+            .await
+    }
+
+    /// [`MediaRoom::add_participant`] for a viewer, or a participant with
+    /// exclusions.
+    pub async fn add_participant_with(
+        &self,
+        id: ParticipantId,
+        display_name: &str,
+        streams: Vec<(PortPair, StreamSpec)>,
+        options: ParticipantOptions,
+    ) -> Result<(), MixerError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| MixerError::NoRuntime)?;
         if self.inner.lock().contains_key(&id) {
             return Err(MixerError::ParticipantExists(id));
@@ -245,6 +272,7 @@ impl MediaRoom {
         let to_mix: Vec<Arc<MediaStream>> = started.clone();
         let participant = Participant {
             display_name: display_name.to_owned(),
+            viewer: options.viewer,
             watchdog: Watchdog::new(
                 Instant::now(),
                 started.iter().any(|s| s.direction().peer_sends()),
@@ -259,12 +287,20 @@ impl MediaRoom {
             }
             parts.insert(id, participant);
         }
+        // Before the streams join: a viewer's are not decoded and get no
+        // tile.
+        self.audio.set_viewer(id, options.viewer);
+        self.video.set_viewer(id, options.viewer);
+        if !options.exclude.is_empty() {
+            self.audio.set_exclusions(id, options.exclude.clone());
+            self.video.set_exclusions(id, options.exclude);
+        }
         let has_video = to_mix.iter().any(|s| s.spec().kind == MediaKind::Video);
         for s in to_mix {
             self.join_audio(id, s.clone());
             self.join_video(id, display_name, s);
         }
-        if !has_video {
+        if !has_video && !options.viewer {
             // Audio only: the others see a placeholder with its name.
             if let Err(e) = self.video.add_without_video(id, display_name) {
                 tracing::warn!(room = %self.inner.name, participant = id, error = %e, "no placeholder tile");
@@ -335,6 +371,43 @@ impl MediaRoom {
         }
     }
 
+    /// The participants `id` does not see or hear, replacing any earlier
+    /// list (a bridge's two sides join at different times, so each learns
+    /// the other's id late).
+    pub fn set_exclusions(
+        &self,
+        id: ParticipantId,
+        exclude: Vec<ParticipantId>,
+    ) -> Result<(), MixerError> {
+        if !self.inner.lock().contains_key(&id) {
+            return Err(MixerError::NoSuchParticipant(id));
+        }
+        self.audio.set_exclusions(id, exclude.clone());
+        self.video.set_exclusions(id, exclude);
+        Ok(())
+    }
+
+    /// The receiver's congestion estimate for the video we send it (REMB
+    /// from a browser, given by the relay), kbit/s; `None` lifts it. Its
+    /// encoder follows within what it negotiated, at least 150 kbit/s, with
+    /// hysteresis; REMB and TMMBR arriving on its RTCP set the same limit.
+    pub fn set_bitrate_limit(
+        &self,
+        id: ParticipantId,
+        kbps: Option<u32>,
+    ) -> Result<(), MixerError> {
+        if !self.inner.lock().contains_key(&id) {
+            return Err(MixerError::NoSuchParticipant(id));
+        }
+        self.video.set_bitrate_limit(id, kbps);
+        Ok(())
+    }
+
+    /// Whether the participant only receives (added as a viewer).
+    pub fn is_viewer(&self, id: ParticipantId) -> bool {
+        self.inner.lock().get(&id).is_some_and(|p| p.viewer)
+    }
+
     /// The participant asked for a keyframe (SIP INFO picture_fast_update;
     /// RTCP PLI/FIR are handled by the mixer itself).
     pub fn request_keyframe(&self, id: ParticipantId) {
@@ -390,7 +463,7 @@ impl MediaRoom {
             .lock()
             .remove(&id)
             .ok_or(MixerError::NoSuchParticipant(id))?;
-        self.audio.remove(id);
+        self.audio.forget(id);
         self.video.remove(id);
         p.close();
         tracing::info!(room = %self.inner.name, participant = id, name = %p.display_name, "media stopped");

@@ -55,7 +55,11 @@ pub(super) fn negotiate_line(
         media: peer.media.clone(),
         reason,
     };
-    if peer.port == 0 {
+    // With ICE the address is in the candidates: `c=IN IP4 0.0.0.0` and
+    // port 9 are placeholders, not a hold, and a bundle-only line (RFC
+    // 8843) has port 0 yet is wanted.
+    let ice = caps.dtls_srtp && peer.protocol.starts_with("UDP/TLS/");
+    if peer.port == 0 && !(ice && peer.has_attribute("bundle-only")) {
         return reject("port 0".into());
     }
     let Some(kind) = MediaKind::from_sdp(&peer.media) else {
@@ -96,9 +100,14 @@ pub(super) fn negotiate_line(
         remote_rtp,
         remote_rtcp: transport::remote_rtcp(peer_sdp, peer, remote_rtp, rtcp_mux),
         rtcp_mux,
-        direction: policy
-            .direction
-            .intersect(transport::peer_direction(peer_sdp, peer).reversed()),
+        direction: policy.direction.intersect(
+            if ice {
+                transport::declared_direction(peer_sdp, peer)
+            } else {
+                transport::peer_direction(peer_sdp, peer)
+            }
+            .reversed(),
+        ),
         ptime: transport::ptime(peer),
         bandwidth_kbps: transport::bandwidth_kbps(peer_sdp, peer),
         codec: choice.codec,

@@ -31,6 +31,88 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         )
         .route("/rooms/{number}/participants/{id}/keyframe", post(keyframe))
         .route("/rooms/{number}/dial", post(dial))
+        .route("/webrtc/sessions", get(webrtc_sessions))
+        .route("/links", get(links).post(add_link))
+        .route("/links/{id}", axum::routing::delete(remove_link))
+}
+
+fn webrtc(s: &Shared) -> Result<&Arc<crate::webrtc::WebrtcService>, ApiError> {
+    s.http.webrtc.as_ref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "WebRTC is disabled in the configuration",
+        )
+    })
+}
+
+async fn webrtc_sessions(
+    State(s): State<Arc<Shared>>,
+) -> Result<Json<Vec<crate::webrtc::service::SessionView>>, ApiError> {
+    Ok(Json(webrtc(&s)?.sessions()))
+}
+
+async fn links(
+    State(s): State<Arc<Shared>>,
+) -> Result<Json<Vec<crate::webrtc::link::LinkView>>, ApiError> {
+    Ok(Json(webrtc(&s)?.links()))
+}
+
+/// Body of `POST /links`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkRequest {
+    room: String,
+    name: String,
+    whip_url: Option<String>,
+    whep_url: Option<String>,
+    token: Option<String>,
+    retry_max_secs: Option<u64>,
+}
+
+async fn add_link(
+    State(s): State<Arc<Shared>>,
+    ApiJson(req): ApiJson<LinkRequest>,
+) -> Result<Response, ApiError> {
+    let svc = webrtc(&s)?;
+    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, m);
+    if s.http.views.room(&req.room).is_none() {
+        return Err(CommandError::NoSuchRoom(req.room).into());
+    }
+    if req.name.trim().is_empty() {
+        return Err(bad("a link needs a name".to_string()));
+    }
+    if req.whip_url.is_none() && req.whep_url.is_none() {
+        return Err(bad("a link needs whip_url, whep_url or both".to_string()));
+    }
+    for u in [&req.whip_url, &req.whep_url].into_iter().flatten() {
+        crate::webrtc::client::HttpUrl::parse(u).map_err(bad)?;
+    }
+    let view = svc.start_link(
+        crate::config::LinkConfig {
+            room: req.room,
+            name: req.name.trim().to_string(),
+            whip_url: req.whip_url,
+            whep_url: req.whep_url,
+            token: req.token,
+            retry_max: std::time::Duration::from_secs(req.retry_max_secs.unwrap_or(30).max(1)),
+        },
+        false,
+    );
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+async fn remove_link(
+    State(s): State<Arc<Shared>>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let id: u64 = id
+        .parse()
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, format!("bad link id {id:?}")))?;
+    if webrtc(&s)?.stop_link(id) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::new(StatusCode::NOT_FOUND, format!("link {id} not found")))
+    }
 }
 
 async fn registrations(State(s): State<Arc<Shared>>) -> Json<Vec<RegistrationView>> {

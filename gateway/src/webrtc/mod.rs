@@ -2,6 +2,8 @@
 //! (`service`), and metrics. The media side (webrtcbin and the relay to
 //! the mixer) is `diemcau_mixer::webrtc`.
 
+pub mod client;
+pub mod link;
 pub mod metrics;
 pub mod plan;
 pub mod routes;

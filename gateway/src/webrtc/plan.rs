@@ -135,7 +135,7 @@ a=fingerprint:sha-256 7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:6
 a=setup:actpass\r\na=mid:1\r\na=sendrecv\r\na=rtcp-mux\r\na=rtcp-rsize\r\n\
 a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 goog-remb\r\na=rtcp-fb:96 transport-cc\r\na=rtcp-fb:96 ccm fir\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\n\
 a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n\
-a=rtpmap:102 H264/90000\r\na=rtcp-fb:102 goog-remb\r\na=rtcp-fb:102 nack pli\r\na=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f\r\n\
+a=rtpmap:102 H264/90000\r\na=rtcp-fb:102 goog-remb\r\na=rtcp-fb:102 nack pli\r\na=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n\
 a=rtpmap:103 rtx/90000\r\na=fmtp:103 apt=102\r\n";
 
     #[test]
@@ -170,6 +170,19 @@ rtcp-fb-goog-remb=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,rtcp-fb-nack=(bool
         let whip = CHROMIUM.replace("a=sendrecv", "a=sendonly");
         let p = plan(&whip).unwrap();
         assert!(!p.sends() && p.receives());
+    }
+
+    /// What webrtcbin offers as a WHEP client: c=0.0.0.0 (ICE, not a hold)
+    /// and a bundle-only video line with port 0.
+    #[test]
+    fn bundle_only_lines_and_ice_placeholders_are_accepted() {
+        let whep = CHROMIUM
+            .replace("a=sendrecv", "a=recvonly")
+            .replace("m=video 9 ", "m=video 0 ")
+            .replace("a=mid:1\r\n", "a=mid:1\r\na=bundle-only\r\n");
+        let p = plan(&whep).unwrap();
+        assert_eq!(p.lines.len(), 2);
+        assert!(p.lines.iter().all(|l| l.send && !l.recv));
     }
 
     #[test]

@@ -108,6 +108,7 @@ async fn join(
         )
             .into_response();
     }
+    let offer_for_log = body.clone();
     let req = JoinRequest {
         kind,
         room,
@@ -137,6 +138,7 @@ async fn join(
         }
         Err(e) => {
             tracing::info!(kind = kind.as_str(), error = %e, "WebRTC join refused");
+            tracing::debug!(offer = %offer_for_log, "the refused offer");
             e.into_response()
         }
     }

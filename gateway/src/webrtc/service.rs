@@ -102,7 +102,10 @@ struct Session {
     room: String,
     participant: u64,
     media: Arc<MediaRoom>,
-    peer: Mutex<Option<WebRtcPeer>>,
+    /// One peer; a link has two (its WHIP publisher and its WHEP viewer).
+    peers: Mutex<Vec<WebRtcPeer>>,
+    /// The relays of the session's m-lines (a link's watchdog reads them).
+    relays: Vec<Arc<Relay>>,
     stats: Mutex<PeerStats>,
 }
 
@@ -123,6 +126,39 @@ pub struct SessionView {
     pub estimated_bps: Option<u64>,
 }
 
+/// One view of a session's peers: the worst state, the longest round
+/// trip, the highest loss, traffic added up.
+fn combine(all: Vec<PeerStats>) -> Option<PeerStats> {
+    fn rank(state: &str) -> u8 {
+        match state {
+            "connected" | "completed" => 0,
+            "new" | "checking" | "connecting" => 1,
+            "disconnected" => 2,
+            _ => 3,
+        }
+    }
+    let max = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    all.into_iter().reduce(|a, b| PeerStats {
+        ice_state: if rank(b.ice_state) > rank(a.ice_state) { b.ice_state } else { a.ice_state },
+        dtls_state: if rank(b.dtls_state) > rank(a.dtls_state) { b.dtls_state } else { a.dtls_state },
+        connection_state: if rank(b.connection_state) > rank(a.connection_state) {
+            b.connection_state
+        } else {
+            a.connection_state
+        },
+        round_trip_secs: max(a.round_trip_secs, b.round_trip_secs),
+        fraction_lost: max(a.fraction_lost, b.fraction_lost),
+        packets_received: a.packets_received + b.packets_received,
+        packets_lost: a.packets_lost + b.packets_lost,
+        bytes_received: a.bytes_received + b.bytes_received,
+        bytes_sent: a.bytes_sent + b.bytes_sent,
+        estimated_bps: a.estimated_bps.or(b.estimated_bps),
+    })
+}
+
 enum Ev {
     Peer(String, PeerEvent),
     Leave(u64, LeaveReason),
@@ -134,6 +170,10 @@ pub struct WebrtcService {
     sessions: Mutex<HashMap<String, Arc<Session>>>,
     events: mpsc::UnboundedSender<Ev>,
     joins: prometheus::IntCounterVec,
+    /// Links to external platforms; `bool`: from the config file (a reload
+    /// replaces those), else added through the API.
+    links: Mutex<Vec<(Arc<super::link::Link>, bool)>>,
+    last_link: std::sync::atomic::AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -191,6 +231,8 @@ impl WebrtcService {
             sessions: Mutex::new(HashMap::new()),
             events: events.clone(),
             joins,
+            links: Mutex::new(Vec::new()),
+            last_link: std::sync::atomic::AtomicU64::new(0),
         });
         registry.register(Box::new(super::metrics::SessionCollector::new(
             Arc::downgrade(&svc),
@@ -202,6 +244,9 @@ impl WebrtcService {
                 }
             }
         });
+        for l in svc.config().links {
+            svc.start_link(l, true);
+        }
         let weak = Arc::downgrade(&svc);
         tokio::spawn(async move {
             while let Some(ev) = rx.recv().await {
@@ -221,8 +266,65 @@ impl WebrtcService {
         Ok(svc)
     }
 
-    pub fn set_config(&self, cfg: WebrtcConfig) {
+    /// A reloaded config: links that changed or went are stopped, new
+    /// ones started; links added through the API stay.
+    pub fn set_config(self: &Arc<Self>, cfg: WebrtcConfig) {
+        let wanted = cfg.links.clone();
         *self.cfg.write().unwrap_or_else(|p| p.into_inner()) = cfg;
+        let mut keep = Vec::new();
+        {
+            let mut links = lock(&self.links);
+            links.retain(|(l, from_config)| {
+                if !*from_config {
+                    return true;
+                }
+                if wanted.contains(&l.config) {
+                    keep.push(l.config.clone());
+                    true
+                } else {
+                    l.stop();
+                    false
+                }
+            });
+        }
+        for l in wanted.into_iter().filter(|l| !keep.contains(l)) {
+            self.start_link(l, true);
+        }
+    }
+
+    /// Starts a link; its view.
+    pub fn start_link(
+        self: &Arc<Self>,
+        cfg: crate::config::LinkConfig,
+        from_config: bool,
+    ) -> super::link::LinkView {
+        let id = self
+            .last_link
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        let link = super::link::spawn(self, id, cfg);
+        let view = link.view();
+        lock(&self.links).push((link, from_config));
+        view
+    }
+
+    /// Stops and forgets a link; false if there is none with this id.
+    pub fn stop_link(&self, id: u64) -> bool {
+        let mut links = lock(&self.links);
+        let before = links.len();
+        links.retain(|(l, _)| {
+            if l.id == id {
+                l.stop();
+                false
+            } else {
+                true
+            }
+        });
+        links.len() != before
+    }
+
+    pub fn links(&self) -> Vec<super::link::LinkView> {
+        lock(&self.links).iter().map(|(l, _)| l.view()).collect()
     }
 
     pub fn config(&self) -> WebrtcConfig {
@@ -311,15 +413,8 @@ impl WebrtcService {
             .await
         {
             Ok((peer, answer)) => {
-                let session = Arc::new(Session {
-                    kind: req.kind,
-                    room: number,
-                    participant,
-                    media,
-                    peer: Mutex::new(Some(peer)),
-                    stats: Mutex::new(PeerStats::default()),
-                });
-                lock(&self.sessions).insert(id.clone(), session);
+                let relays = peer.lines().iter().map(|l| l.relay.clone()).collect();
+                self.register(&id, req.kind, number, participant, media, vec![peer], relays);
                 tracing::info!(session = %id, kind = req.kind.as_str(), room = %req.room, participant, name = %name, "WebRTC session joined");
                 Ok(Joined {
                     session: id,
@@ -352,9 +447,9 @@ impl WebrtcService {
         Ok(())
     }
 
-    /// Checks room, PIN and capacity again and holds a seat (a participant in
-    /// state ringing) while the connection is set up, so that two joins at
-    /// once cannot overfill a room.
+    /// Checks room, PIN and capacity again and holds a seat (a participant
+    /// in state ringing) while the connection is set up, so that two joins
+    /// at once cannot overfill a room.
     fn take_seat(
         &self,
         req: &JoinRequest,
@@ -362,24 +457,44 @@ impl WebrtcService {
         id: &str,
         plan: &Plan,
     ) -> Result<(String, Arc<MediaRoom>, u64, Vec<PortPair>), WebrtcError> {
+        self.seat(
+            &req.room,
+            Some(req.pin.as_deref()),
+            name,
+            format!("{}:{id}", req.kind.as_str()),
+            id,
+            plan.lines.len(),
+        )
+    }
+
+    /// `pin`: `None` skips the PIN check (a link the operator configured).
+    pub(super) fn seat(
+        &self,
+        room: &str,
+        pin: Option<Option<&str>>,
+        name: &str,
+        remote_uri: String,
+        id: &str,
+        streams: usize,
+    ) -> Result<(String, Arc<MediaRoom>, u64, Vec<PortPair>), WebrtcError> {
         let mut rooms = lock(&self.rooms);
         let participant = rooms.allocate_id();
-        let room = rooms
-            .find_mut(&req.room)
-            .ok_or_else(|| WebrtcError::NoSuchRoom(req.room.clone()))?;
-        if let Some(pin) = &room.config.pin {
-            if req.pin.as_deref() != Some(pin.as_str()) {
-                return Err(WebrtcError::WrongPin(req.room.clone()));
+        let r = rooms
+            .find_mut(room)
+            .ok_or_else(|| WebrtcError::NoSuchRoom(room.to_string()))?;
+        if let (Some(want), Some(given)) = (&r.config.pin, pin) {
+            if given != Some(want.as_str()) {
+                return Err(WebrtcError::WrongPin(room.to_string()));
             }
         }
-        if room.is_full() {
-            return Err(WebrtcError::RoomFull(req.room.clone()));
+        if r.is_full() {
+            return Err(WebrtcError::RoomFull(room.to_string()));
         }
-        let pairs = room
+        let pairs = r
             .media
-            .reserve(plan.lines.len())
+            .reserve(streams)
             .map_err(|e| WebrtcError::Internal(e.to_string()))?;
-        room.participants.insert(
+        r.participants.insert(
             participant,
             Participant {
                 id: participant,
@@ -387,19 +502,86 @@ impl WebrtcService {
                 protocol: "webrtc",
                 direction: CallDirection::Inbound,
                 state: ParticipantState::Ringing,
-                remote_uri: format!("{}:{id}", req.kind.as_str()),
+                remote_uri,
                 call_id: id.to_string(),
                 connected_at: None,
                 streams: Vec::new(),
                 muted: false,
             },
         );
-        Ok((
-            room.config.number.clone(),
-            room.media.clone(),
+        Ok((r.config.number.clone(), r.media.clone(), participant, pairs))
+    }
+
+    /// Marks a seated participant connected, with its streams.
+    pub(super) fn seated(&self, participant: u64, streams: Vec<crate::rooms::StreamInfo>) -> Result<(), WebrtcError> {
+        let mut rooms = lock(&self.rooms);
+        let p = rooms
+            .rooms
+            .values_mut()
+            .find_map(|r| r.participants.get_mut(&participant))
+            .ok_or_else(|| WebrtcError::Internal("the room went away".into()))?;
+        p.state = ParticipantState::Connected;
+        p.connected_at = Some(Instant::now());
+        p.streams = streams;
+        Ok(())
+    }
+
+    /// Keeps a new session.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn register(
+        &self,
+        id: &str,
+        kind: SessionKind,
+        room: String,
+        participant: u64,
+        media: Arc<MediaRoom>,
+        peers: Vec<WebRtcPeer>,
+        relays: Vec<Arc<Relay>>,
+    ) {
+        let session = Arc::new(Session {
+            kind,
+            room,
             participant,
-            pairs,
-        ))
+            media,
+            peers: Mutex::new(peers),
+            relays,
+            stats: Mutex::new(PeerStats::default()),
+        });
+        lock(&self.sessions).insert(id.to_string(), session);
+    }
+
+    /// A link session's health: `None` when it is gone; else whether media
+    /// still arrives (packets into the mixer since the last call) and the
+    /// worst peer connection state.
+    pub(super) fn link_health(&self, id: &str) -> Option<(u64, Vec<&'static str>)> {
+        let s = lock(&self.sessions).get(id).cloned()?;
+        let inbound = s
+            .relays
+            .iter()
+            .map(|r| r.counters().to_mixer.load(std::sync::atomic::Ordering::Relaxed))
+            .sum();
+        let states = lock(&s.peers).iter().map(|p| p.connection_state()).collect();
+        Some((inbound, states))
+    }
+
+    pub(super) fn events_sink(&self, id: &str) -> diemcau_mixer::webrtc::peer::EventSink {
+        let events = self.events.clone();
+        let sid = id.to_string();
+        Arc::new(move |ev| {
+            let _ = events.send(Ev::Peer(sid.clone(), ev));
+        })
+    }
+
+    pub(super) fn new_session_id() -> String {
+        session_id()
+    }
+
+    pub(super) fn peer_settings(&self) -> PeerConfig {
+        self.peer_config()
+    }
+
+    pub(super) async fn unseat(&self, room: &str, participant: u64, media: &MediaRoom) {
+        self.free_seat(room, participant, media).await
     }
 
     async fn free_seat(&self, room: &str, participant: u64, media: &MediaRoom) {
@@ -441,11 +623,7 @@ impl WebrtcService {
                 });
             }
         }
-        let events = self.events.clone();
-        let sid = id.to_string();
-        let sink: diemcau_mixer::webrtc::peer::EventSink = Arc::new(move |ev| {
-            let _ = events.send(Ev::Peer(sid.clone(), ev));
-        });
+        let sink = self.events_sink(id);
         let peer_cfg = self.peer_config();
         let offer = offer.to_string();
         let pipeline_name = format!("webrtc-{}-{participant}", kind.as_str());
@@ -470,15 +648,7 @@ impl WebrtcService {
             .add_participant(participant, name, streams)
             .await
             .map_err(internal)?;
-        let mut rooms = lock(&self.rooms);
-        let p = rooms
-            .rooms
-            .values_mut()
-            .find_map(|r| r.participants.get_mut(&participant))
-            .ok_or_else(|| WebrtcError::Internal("the room went away".into()))?;
-        p.state = ParticipantState::Connected;
-        p.connected_at = Some(Instant::now());
-        p.streams = infos;
+        self.seated(participant, infos)?;
         Ok((peer, answer))
     }
 
@@ -490,9 +660,9 @@ impl WebrtcService {
         tracing::info!(session = %id, kind = session.kind.as_str(), room = %session.room, participant = session.participant, why, "WebRTC session left");
         self.free_seat(&session.room, session.participant, &session.media)
             .await;
-        let peer = lock(&session.peer).take();
-        // Setting the pipeline to NULL waits for its threads.
-        let _ = tokio::task::spawn_blocking(move || drop(peer)).await;
+        let peers = std::mem::take(&mut *lock(&session.peers));
+        // Setting a pipeline to NULL waits for its threads.
+        let _ = tokio::task::spawn_blocking(move || drop(peers)).await;
         Ok(())
     }
 
@@ -503,8 +673,8 @@ impl WebrtcService {
             .cloned()
             .ok_or(WebrtcError::NoSuchSession)?;
         let applied = tokio::task::spawn_blocking(move || {
-            lock(&session.peer)
-                .as_ref()
+            lock(&session.peers)
+                .first()
                 .map(|p| p.add_fragment(&fragment))
         })
         .await
@@ -569,10 +739,11 @@ impl WebrtcService {
         let sessions: Vec<Arc<Session>> = lock(&self.sessions).values().cloned().collect();
         let _ = tokio::task::spawn_blocking(move || {
             for s in sessions {
-                let st = lock(&s.peer)
-                    .as_ref()
-                    .map(|p| p.stats(Duration::from_millis(500)));
-                if let Some(st) = st {
+                let all: Vec<PeerStats> = lock(&s.peers)
+                    .iter()
+                    .map(|p| p.stats(Duration::from_millis(500)))
+                    .collect();
+                if let Some(st) = combine(all) {
                     *lock(&s.stats) = st;
                 }
             }

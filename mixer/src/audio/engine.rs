@@ -3,12 +3,16 @@
 //! participant negotiated, then sent back on its own RTP port (symmetric
 //! RTP). The active speaker is followed from the levels of what was mixed.
 //!
+//! A *viewer* (a WHEP viewer: it sends nothing) only listens: its stream is
+//! not decoded and it never takes the floor. Any participant may have
+//! others left out of its mix ([`MixMinus::set_excluded`]).
+//!
 //! One thread per room runs the 20 ms tick: GStreamer pulls and pushes are
 //! short but blocking calls that have no place on the async runtime, and a
 //! dedicated thread keeps the tick steady when the runtime is busy with
 //! signalling.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -62,6 +66,11 @@ struct State {
     mix: MixMinus,
     speaker: SpeakerDetector,
     members: BTreeMap<ParticipantId, Member>,
+    /// Listen-only participants; kept across a stream rebuild, until
+    /// [`AudioEngine::forget`].
+    viewers: BTreeSet<ParticipantId>,
+    /// Who each participant does not hear; kept likewise.
+    exclusions: BTreeMap<ParticipantId, Vec<ParticipantId>>,
 }
 
 /// Called on the tick thread when the active speaker changes.
@@ -85,6 +94,8 @@ impl AudioEngine {
                 mix: MixMinus::new(),
                 speaker: SpeakerDetector::new(SpeakerConfig::default()),
                 members: BTreeMap::new(),
+                viewers: BTreeSet::new(),
+                exclusions: BTreeMap::new(),
             })),
             stop: Arc::new(AtomicBool::new(false)),
             thread: Mutex::new(None),
@@ -107,7 +118,8 @@ impl AudioEngine {
             return Ok(());
         }
         let _counted = self.meter.scope();
-        let decoder = if spec.direction.peer_sends() {
+        let viewer = self.lock().viewers.contains(&id);
+        let decoder = if spec.direction.peer_sends() && !viewer {
             let sink = Arc::new(DecoderSink {
                 decoder: Mutex::new(AudioDecoder::for_stream(&spec)?),
             });
@@ -131,6 +143,9 @@ impl AudioEngine {
             return Err(MixerError::ParticipantExists(id));
         }
         st.mix.join(id)?;
+        if let Some(excluded) = st.exclusions.get(&id).cloned() {
+            st.mix.set_excluded(id, excluded)?;
+        }
         st.members.insert(
             id,
             Member {
@@ -160,6 +175,39 @@ impl AudioEngine {
     pub fn update(&self, id: ParticipantId, stream: Arc<MediaStream>) -> Result<(), MixerError> {
         self.remove(id);
         self.add(id, stream)
+    }
+
+    /// Make a participant a listener only (before its stream is added:
+    /// a viewer's stream is not decoded) or a full participant again.
+    pub fn set_viewer(&self, id: ParticipantId, viewer: bool) {
+        let mut st = self.lock();
+        if viewer {
+            st.viewers.insert(id);
+        } else {
+            st.viewers.remove(&id);
+        }
+    }
+
+    /// The participants `id` does not hear (replacing any earlier list);
+    /// applies now if it is mixed, else when its stream is added.
+    pub fn set_exclusions(&self, id: ParticipantId, excluded: Vec<ParticipantId>) {
+        let mut st = self.lock();
+        if st.members.contains_key(&id) {
+            let _ = st.mix.set_excluded(id, excluded.clone());
+        }
+        if excluded.is_empty() {
+            st.exclusions.remove(&id);
+        } else {
+            st.exclusions.insert(id, excluded);
+        }
+    }
+
+    /// The participant left the room: drop what was kept for it.
+    pub fn forget(&self, id: ParticipantId) {
+        self.remove(id);
+        let mut st = self.lock();
+        st.viewers.remove(&id);
+        st.exclusions.remove(&id);
     }
 
     /// Mute or unmute what a participant contributes to the others.
@@ -239,6 +287,8 @@ fn tick(st: &mut State) -> Option<SpeakerEvent> {
         mix,
         speaker,
         members,
+        viewers,
+        ..
     } = st;
     for (id, m) in members.iter() {
         let Some(sink) = &m.decoder else { continue };
@@ -259,8 +309,10 @@ fn tick(st: &mut State) -> Option<SpeakerEvent> {
     for (id, frame) in mix.mix() {
         outputs.push((id, *frame));
     }
+    // Viewers never take the floor.
     let levels: Vec<(ParticipantId, u8)> = members
         .keys()
+        .filter(|id| !viewers.contains(id))
         .map(|id| (*id, mix.contribution(*id).map_or(127, |f| audio_level(f))))
         .collect();
     let event = speaker.update(levels);

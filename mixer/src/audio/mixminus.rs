@@ -8,6 +8,11 @@
 //! N − 1 inputs. The subtraction is exact because it happens before
 //! saturation, so a participant never hears a trace of itself.
 //!
+//! A receiver may also have participants left out of its mix (a bridge to
+//! another platform must not hear back what it published there): its
+//! output is `full − own − excluded`, one more subtraction per excluded
+//! participant for that receiver alone, still before saturation.
+//!
 //! The queues absorb network jitter but are bounded: a participant with no
 //! frame this tick contributes silence (it is late; we do not wait for it),
 //! and one whose queue grows past [`MAX_QUEUED_FRAMES`] (its clock runs
@@ -18,7 +23,7 @@
 //! and output run at the same rate): its oldest frame is dropped, a frame
 //! a second, until frames are mixed at the first tick after they arrive.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::{Frame, FRAME_SAMPLES, SILENCE};
 use crate::{MixerError, ParticipantId};
@@ -49,6 +54,9 @@ struct Slot {
     /// What it hears this tick.
     output: Frame,
     stats: InputStats,
+    /// Participants this one does not hear (never itself; may name
+    /// participants not in the room yet).
+    excluded: Vec<ParticipantId>,
     /// The smallest queue seen at a tick in this window, and the window's
     /// ticks so far.
     window_min: usize,
@@ -63,6 +71,7 @@ impl Slot {
             contribution: SILENCE,
             output: SILENCE,
             stats: InputStats::default(),
+            excluded: Vec::new(),
             window_min: usize::MAX,
             window_ticks: 0,
         }
@@ -75,6 +84,10 @@ pub struct MixMinus {
     // deterministic.
     slots: BTreeMap<ParticipantId, Slot>,
     full: Box<[i32; FRAME_SAMPLES]>,
+    /// Receivers with exclusions: they take the slow path.
+    excluding: BTreeSet<ParticipantId>,
+    /// The slow path's sum.
+    scratch: Box<[i32; FRAME_SAMPLES]>,
 }
 
 impl Default for MixMinus {
@@ -88,6 +101,8 @@ impl MixMinus {
         Self {
             slots: BTreeMap::new(),
             full: Box::new([0; FRAME_SAMPLES]),
+            excluding: BTreeSet::new(),
+            scratch: Box::new([0; FRAME_SAMPLES]),
         }
     }
 
@@ -102,6 +117,7 @@ impl MixMinus {
 
     /// Remove a participant and whatever it had queued.
     pub fn leave(&mut self, id: ParticipantId) -> Result<(), MixerError> {
+        self.excluding.remove(&id);
         self.slots
             .remove(&id)
             .map(|_| ())
@@ -111,6 +127,28 @@ impl MixMinus {
     /// A muted participant contributes nothing but still hears the room.
     pub fn set_muted(&mut self, id: ParticipantId, muted: bool) -> Result<(), MixerError> {
         self.slot(id)?.muted = muted;
+        Ok(())
+    }
+
+    /// The participants `id` does not hear from now on (replacing any
+    /// earlier list). Ids not in the room are kept: they apply when those
+    /// participants join.
+    pub fn set_excluded(
+        &mut self,
+        id: ParticipantId,
+        mut excluded: Vec<ParticipantId>,
+    ) -> Result<(), MixerError> {
+        excluded.sort_unstable();
+        excluded.dedup();
+        excluded.retain(|&p| p != id);
+        let slot = self.slot(id)?;
+        let any = !excluded.is_empty();
+        slot.excluded = excluded;
+        if any {
+            self.excluding.insert(id);
+        } else {
+            self.excluding.remove(&id);
+        }
         Ok(())
     }
 
@@ -177,15 +215,49 @@ impl MixMinus {
                 *sum += i32::from(s);
             }
         }
-        for slot in self.slots.values_mut() {
+        let clamp = |v: i32| v.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+        for (id, slot) in self.slots.iter_mut() {
+            if self.excluding.contains(id) {
+                continue;
+            }
             for ((out, &sum), &own) in slot
                 .output
                 .iter_mut()
                 .zip(self.full.iter())
                 .zip(slot.contribution.iter())
             {
-                *out =
-                    (sum - i32::from(own)).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+                *out = clamp(sum - i32::from(own));
+            }
+        }
+        let Self {
+            slots,
+            full,
+            excluding,
+            scratch,
+        } = self;
+        for id in excluding.iter() {
+            let Some(slot) = slots.get(id) else { continue };
+            for ((acc, &sum), &own) in scratch
+                .iter_mut()
+                .zip(full.iter())
+                .zip(slot.contribution.iter())
+            {
+                *acc = sum - i32::from(own);
+            }
+            for other in &slot.excluded {
+                // Absent, late or muted: it put silence in, nothing to take out.
+                let Some(o) = slots.get(other) else { continue };
+                if o.contribution == SILENCE {
+                    continue;
+                }
+                for (acc, &s) in scratch.iter_mut().zip(o.contribution.iter()) {
+                    *acc -= i32::from(s);
+                }
+            }
+            if let Some(slot) = slots.get_mut(id) {
+                for (out, &v) in slot.output.iter_mut().zip(scratch.iter()) {
+                    *out = clamp(v);
+                }
             }
         }
         self.slots.iter().map(|(id, s)| (*id, &s.output))
@@ -371,5 +443,79 @@ mod tests {
         m.set_muted(2, false).unwrap();
         m.push(2, &[2; FRAME_SAMPLES]).unwrap();
         assert_eq!(tick(&mut m)[&1][0], 2);
+    }
+    #[test]
+    fn excluded_participants_are_left_out_of_that_receivers_mix() {
+        let mut m = MixMinus::new();
+        for id in 1..=4 {
+            m.join(id).unwrap();
+        }
+        // 1 does not hear 2 (nor itself, listed or not); 9 is not here yet.
+        m.set_excluded(1, vec![2, 1, 2, 9]).unwrap();
+        let push_all = |m: &mut MixMinus| {
+            for (id, v) in [(1, 1), (2, 2), (3, 4), (4, 8)] {
+                m.push(id, &[v; FRAME_SAMPLES]).unwrap();
+            }
+        };
+        push_all(&mut m);
+        let out = tick(&mut m);
+        assert_eq!(
+            (out[&1][0], out[&2][0], out[&3][0], out[&4][0]),
+            (12, 13, 11, 7)
+        );
+        // 9 joins and talks: 1 does not hear it either; the others do.
+        m.join(9).unwrap();
+        push_all(&mut m);
+        m.push(9, &[16; FRAME_SAMPLES]).unwrap();
+        let out = tick(&mut m);
+        assert_eq!((out[&1][0], out[&3][0], out[&9][0]), (12, 27, 15));
+        // An excluded participant that is muted or late is not taken out
+        // twice.
+        m.set_muted(2, true).unwrap();
+        push_all(&mut m);
+        assert_eq!(tick(&mut m)[&1][0], 12);
+        m.set_muted(2, false).unwrap();
+        m.push(3, &[4; FRAME_SAMPLES]).unwrap();
+        assert_eq!(tick(&mut m)[&1][0], 4);
+        // Cleared: 1 hears everyone again.
+        m.set_excluded(1, vec![]).unwrap();
+        push_all(&mut m);
+        m.push(9, &[16; FRAME_SAMPLES]).unwrap();
+        assert_eq!(tick(&mut m)[&1][0], 30);
+        assert!(matches!(
+            m.set_excluded(5, vec![1]),
+            Err(MixerError::NoSuchParticipant(5))
+        ));
+    }
+
+    #[test]
+    fn exclusions_are_exact_before_saturation() {
+        let mut m = MixMinus::new();
+        for id in 1..=4 {
+            m.join(id).unwrap();
+        }
+        // 1 and 2 loud, 3 excludes both: it hears 4 alone, exactly, although
+        // the room's sum is far beyond i16.
+        m.set_excluded(3, vec![1, 2]).unwrap();
+        m.push(1, &[30_000; FRAME_SAMPLES]).unwrap();
+        m.push(2, &[30_000; FRAME_SAMPLES]).unwrap();
+        m.push(4, &[-123; FRAME_SAMPLES]).unwrap();
+        let out = tick(&mut m);
+        assert!(out[&3].iter().all(|&s| s == -123));
+        assert!(out[&4].iter().all(|&s| s == i16::MAX));
+        // Tones: 3 hears 4's tone and no trace of 1's or 2's.
+        let mut heard = Vec::new();
+        for i in 0..10 {
+            for (id, f) in TONES {
+                m.push(id, &tone_frame(f, 8000.0, i)).unwrap();
+            }
+            m.push(4, &tone_frame(1100.0, 8000.0, i)).unwrap();
+            heard.push(tick(&mut m)[&3]);
+        }
+        let samples = concat(&heard);
+        assert!(tone_amplitude(&samples, 440.0) < 1.0);
+        assert!(tone_amplitude(&samples, 660.0) < 1.0);
+        assert!(tone_amplitude(&samples, 880.0) < 1.0);
+        assert!((tone_amplitude(&samples, 1100.0) - 8000.0).abs() < 400.0);
     }
 }

@@ -969,3 +969,549 @@ async fn a_stopped_camera_becomes_its_placeholder_and_comes_back() {
         "back with its frames"
     );
 }
+
+// ---- viewers, exclusions, bit rate limits ----
+
+/// A peer on loopback with an audio and a video stream, each its own
+/// socket: sends a tone in PCMU and a solid colour in H.264.
+struct AvPeer {
+    id: ParticipantId,
+    audio: UdpSocket,
+    video: UdpSocket,
+    audio_to: SocketAddr,
+    video_to: SocketAddr,
+    tone: f64,
+    colour: (u8, u8, u8),
+    sends_video: bool,
+    camera: crate::video::VideoEncoder,
+    mic: crate::audio::AudioEncoder,
+}
+
+impl AvPeer {
+    async fn join(
+        room: &MediaRoom,
+        id: ParticipantId,
+        (tone, colour): (f64, (u8, u8, u8)),
+        directions: (Direction, Direction),
+        options: ParticipantOptions,
+    ) -> AvPeer {
+        let (audio, video_sock) = (client().await, client().await);
+        let pairs = room.reserve(2).unwrap();
+        let specs = vec![
+            spec(Some(audio.local_addr().unwrap()), false, directions.0),
+            video(spec(
+                Some(video_sock.local_addr().unwrap()),
+                false,
+                directions.1,
+            )),
+        ];
+        room.add_participant_with(
+            id,
+            &format!("P{id}"),
+            pairs.into_iter().zip(specs).collect(),
+            options,
+        )
+        .await
+        .unwrap();
+        let streams = room.streams(id);
+        AvPeer {
+            id,
+            audio,
+            video: video_sock,
+            audio_to: rtp_addr(&streams[0]),
+            video_to: rtp_addr(&streams[1]),
+            tone,
+            colour,
+            sends_video: directions.1.peer_sends(),
+            camera: camera_encoder(),
+            mic: crate::audio::AudioEncoder::new(crate::audio::AudioCodec::Pcmu, 0, id as u32)
+                .unwrap(),
+        }
+    }
+}
+
+/// What one peer took in while [`run_av`] ran.
+struct Heard {
+    audio: Vec<crate::audio::Frame>,
+    pictures: Vec<crate::video::testutil::Picture>,
+}
+
+/// Runs every peer for `d` (a tone frame each 20 ms, a video frame each
+/// 60 ms) and decodes what the room sends peer `watch`.
+async fn run_av(peers: &mut [AvPeer], watch: ParticipantId, d: Duration) -> Heard {
+    use crate::audio::testutil::tone_frame;
+    use crate::audio::{AudioCodec, AudioDecoder};
+    use crate::video::testutil::{solid_i420, Picture};
+    let mut adec = AudioDecoder::new(AudioCodec::Pcmu, 0).unwrap();
+    let vdec = crate::video::VideoDecoder::new(
+        "application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96",
+    )
+    .unwrap();
+    let mut heard = Heard {
+        audio: Vec::new(),
+        pictures: Vec::new(),
+    };
+    let mut buf = vec![0u8; 2048];
+    let start = Instant::now();
+    let mut k = 0;
+    while start.elapsed() < d {
+        for p in peers.iter_mut() {
+            p.mic.push_frame(&tone_frame(p.tone, 8000.0, k)).unwrap();
+            for pkt in p.mic.pull_rtp().unwrap() {
+                p.audio.send_to(&pkt, p.audio_to).await.unwrap();
+            }
+            if p.sends_video && k % 3 == 0 {
+                p.camera
+                    .push_frame(&solid_i420(320, 180, p.colour))
+                    .unwrap();
+            }
+            while let Some(pkt) = p.camera.pull_rtp(Duration::ZERO).unwrap() {
+                let data = pkt.map_readable().unwrap();
+                p.video.send_to(data.as_slice(), p.video_to).await.unwrap();
+            }
+            while let Ok((n, _)) = p.audio.try_recv_from(&mut buf) {
+                if p.id == watch {
+                    adec.push_rtp(&buf[..n]).unwrap();
+                }
+            }
+            while let Ok((n, _)) = p.video.try_recv_from(&mut buf) {
+                if p.id == watch {
+                    vdec.push_rtp(&buf[..n]).unwrap();
+                }
+            }
+        }
+        heard.audio.extend(adec.pull_frames().unwrap());
+        while let Some(s) = vdec.pull_frame(Duration::ZERO).unwrap() {
+            heard.pictures.push(Picture::from_sample(&s));
+        }
+        k += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    heard
+}
+
+/// The median amplitude of `freq` over the second half of `frames` (the
+/// start has the others' audio still arriving).
+fn median_tone(frames: &[crate::audio::Frame], freq: f64) -> f64 {
+    use crate::audio::testutil::tone_amplitude;
+    assert!(frames.len() > 20, "only {} audio frames", frames.len());
+    let mut a: Vec<f64> = frames[frames.len() / 2..]
+        .iter()
+        .map(|f| tone_amplitude(f, freq))
+        .collect();
+    a.sort_by(f64::total_cmp);
+    a[a.len() / 2]
+}
+
+/// The colour at each tile's centre, in the last picture.
+fn tile_colours(heard: &Heard, tiles: &[crate::video::CanvasTile]) -> Vec<Option<&'static str>> {
+    let pic = heard.pictures.last().expect("no picture decoded");
+    tiles
+        .iter()
+        .map(|t| {
+            let (x, y) = t.rect.center();
+            pic.primary(x, y)
+        })
+        .collect()
+}
+
+/// Two senders (red at 440 Hz, green at 660 Hz) and two WHEP-style
+/// viewers: a viewer has no tile and never takes the floor, even when its
+/// relay sends a loud tone; it sees both senders and hears both tones, and
+/// the viewers share one encoder. Then the first viewer excludes sender 1
+/// (a bridge leaving out its own publisher): its picture loses the red
+/// tile and its mix the 440 Hz tone, while the others are unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_sees_and_hears_everyone_but_whom_it_excludes() {
+    use crate::video::testutil::{GREEN_YUV, RED_YUV};
+    let (room, _events, _ports) = room(8, Duration::from_secs(30));
+    let plain = ParticipantOptions::default();
+    let viewer = ParticipantOptions {
+        viewer: true,
+        exclude: Vec::new(),
+    };
+    let (both, camera_only) = (
+        (Direction::SendRecv, Direction::SendRecv),
+        (Direction::SendRecv, Direction::RecvOnly),
+    );
+    let receive_only = (Direction::SendOnly, Direction::SendOnly);
+    let mut peers = vec![
+        AvPeer::join(&room, 1, (440.0, RED_YUV), both, plain.clone()).await,
+        AvPeer::join(&room, 2, (660.0, GREEN_YUV), camera_only, plain).await,
+        // The first viewer's relay misbehaves: it sends a loud tone.
+        AvPeer::join(
+            &room,
+            10,
+            (1100.0, RED_YUV),
+            (Direction::SendRecv, Direction::SendOnly),
+            viewer.clone(),
+        )
+        .await,
+        AvPeer::join(&room, 11, (1300.0, RED_YUV), receive_only, viewer).await,
+    ];
+    assert!(room.is_viewer(10) && !room.is_viewer(1));
+    let views = room.video().views();
+    let ids = |tiles: &[crate::video::CanvasTile]| -> Vec<ParticipantId> {
+        tiles.iter().map(|t| t.participant).collect()
+    };
+    // Nobody sees a viewer; viewers see both senders, side by side.
+    assert_eq!(ids(&views[&1]), [2]);
+    assert_eq!(ids(&views[&10]), [1, 2]);
+    assert_eq!(views[&10], views[&11]);
+    assert!(room.video().encoder_groups().contains(&vec![10, 11]));
+
+    let heard = run_av(&mut peers, 10, Duration::from_secs(4)).await;
+    assert_eq!(
+        tile_colours(&heard, &views[&10]),
+        [Some("red"), Some("green")]
+    );
+    let (a440, a660) = (
+        median_tone(&heard.audio, 440.0),
+        median_tone(&heard.audio, 660.0),
+    );
+    assert!(a440 > 2000.0 && a660 > 2000.0, "{a440:.0} {a660:.0}");
+    assert_ne!(room.active_speaker(), Some(10));
+    // Sender 1 hears 2, not the viewer's relay.
+    let heard1 = run_av(&mut peers, 1, Duration::from_secs(2)).await;
+    let (a660, a1100) = (
+        median_tone(&heard1.audio, 660.0),
+        median_tone(&heard1.audio, 1100.0),
+    );
+    assert!(a660 > 2000.0 && a1100 < a660 / 20.0, "{a660:.0} {a1100:.0}");
+    assert_ne!(room.active_speaker(), Some(10));
+
+    room.set_exclusions(10, vec![1]).unwrap();
+    let views = room.video().views();
+    assert_eq!(ids(&views[&10]), [2]);
+    assert_eq!(ids(&views[&11]), [1, 2]);
+    let heard = run_av(&mut peers, 10, Duration::from_secs(3)).await;
+    let last = heard
+        .pictures
+        .last()
+        .expect("no picture after the exclusion");
+    assert_eq!(tile_colours(&heard, &views[&10]), [Some("green")]);
+    let red = (0..last.height)
+        .step_by(8)
+        .flat_map(|y| (0..last.width).step_by(8).map(move |x| (x, y)))
+        .filter(|&(x, y)| last.primary(x, y) == Some("red"))
+        .count();
+    assert_eq!(red, 0, "the excluded sender is still on the picture");
+    let (a440, a660) = (
+        median_tone(&heard.audio, 440.0),
+        median_tone(&heard.audio, 660.0),
+    );
+    assert!(a660 > 2000.0 && a440 < a660 / 20.0, "{a440:.0} {a660:.0}");
+    // The other viewer still gets everyone.
+    let heard11 = run_av(&mut peers, 11, Duration::from_secs(2)).await;
+    assert!(median_tone(&heard11.audio, 440.0) > 2000.0);
+    assert!(matches!(
+        room.set_exclusions(99, vec![1]),
+        Err(MixerError::NoSuchParticipant(99))
+    ));
+}
+
+/// Bytes of video RTP (payload type 96) that reach `sock` in `d`, as
+/// kbit/s; RTCP that arrives meanwhile is kept in `rtcp`.
+async fn video_kbps(sock: &UdpSocket, d: Duration, rtcp: &mut Vec<Vec<u8>>) -> f64 {
+    let mut buf = vec![0u8; 2048];
+    let mut bytes = 0usize;
+    let deadline = Instant::now() + d;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let Ok(Ok((n, _))) = tokio::time::timeout(left, sock.recv_from(&mut buf)).await else {
+            break;
+        };
+        if n >= 12 && (200..=206).contains(&buf[1]) {
+            rtcp.push(buf[..n].to_vec());
+        } else if n >= 12 && buf[1] & 0x7f == 96 {
+            bytes += n;
+        }
+    }
+    bytes as f64 * 8.0 / 1000.0 / d.as_secs_f64()
+}
+
+/// A receiver's video follows its bit rate limit: measured on its socket,
+/// the rate drops when the relay sets a limit; TMMBR and REMB on its RTCP
+/// set the limit too (TMMBR answered by TMMBN); the stats show the limit
+/// and the encoder's rate; lifting the limit restores the negotiated rate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bitrate_limit_lowers_what_the_receiver_gets() {
+    use crate::video::feedback::{rate_feedback, remb, tmmbr, RateFeedback};
+    use crate::video::{EncoderConfig, VideoCodec, VideoEncoder};
+    let (room, _events, _ports) = room(2, Duration::from_secs(30));
+    // The sender: busy SMPTE bars at 640x360, so that the receiver's
+    // encoder has more to say than any limit lets it.
+    let cam_sock = client().await;
+    add(
+        &room,
+        1,
+        vec![video(spec(
+            Some(cam_sock.local_addr().unwrap()),
+            false,
+            Direction::RecvOnly,
+        ))],
+    )
+    .await;
+    let rx = client().await;
+    add(
+        &room,
+        2,
+        vec![video(spec(
+            Some(rx.local_addr().unwrap()),
+            true,
+            Direction::SendOnly,
+        ))],
+    )
+    .await;
+    let negotiated = room.video().encoder_config(2).unwrap().bitrate_kbps;
+    assert_eq!(negotiated, 1024);
+    let to_cam = rtp_addr(&room.streams(1)[0]);
+    let to_rx = rtp_addr(&room.streams(2)[0]);
+    let camera = VideoEncoder::new(EncoderConfig {
+        codec: VideoCodec::H264,
+        payload_type: 96,
+        width: 640,
+        height: 360,
+        fps: 15,
+        bitrate_kbps: 2000,
+        mtu: 1200,
+        packetization_mode: 1,
+        keyframe_interval: 15,
+    })
+    .unwrap();
+    let frames = {
+        use gstreamer::prelude::*;
+        crate::video::element::init().unwrap();
+        let desc = "videotestsrc pattern=smpte num-buffers=15 \
+             ! video/x-raw,format=I420,width=640,height=360,framerate=15/1 \
+             ! appsink name=out sync=false";
+        let pipeline = gstreamer::parse::launch(desc)
+            .unwrap()
+            .downcast::<gstreamer::Pipeline>()
+            .unwrap();
+        let sink = pipeline
+            .by_name("out")
+            .unwrap()
+            .downcast::<gstreamer_app::AppSink>()
+            .unwrap();
+        pipeline.set_state(gstreamer::State::Playing).unwrap();
+        let mut out = Vec::new();
+        while let Some(s) = sink.try_pull_sample(gstreamer::ClockTime::from_seconds(5)) {
+            out.push(s);
+        }
+        pipeline.set_state(gstreamer::State::Null).unwrap();
+        out
+    };
+    assert_eq!(frames.len(), 15);
+    let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
+    let cam = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(66));
+        let mut i = 0;
+        loop {
+            tokio::select! {
+                _ = &mut stop_rx => return,
+                _ = tick.tick() => {
+                    camera.push_frame(&frames[i % frames.len()]).unwrap();
+                    i += 1;
+                    while let Some(p) = camera.pull_rtp(Duration::ZERO).unwrap() {
+                        let data = p.map_readable().unwrap();
+                        let _ = cam_sock.send_to(data.as_slice(), to_cam).await;
+                    }
+                }
+            }
+        }
+    });
+    let stats = || room.video().participant_stats(2).unwrap();
+    let mut rtcp = Vec::new();
+    // Warm up (first pictures, keyframes), then measure.
+    video_kbps(&rx, Duration::from_secs(2), &mut rtcp).await;
+    let before = video_kbps(&rx, Duration::from_secs(3), &mut rtcp).await;
+    assert_eq!(stats().bitrate_limit_kbps, None);
+    assert_eq!(stats().encoder_bitrate_kbps, Some(negotiated));
+
+    room.set_bitrate_limit(2, Some(250)).unwrap();
+    assert!(eventually(|| stats().encoder_bitrate_kbps == Some(250)).await);
+    assert_eq!(stats().bitrate_limit_kbps, Some(250));
+    video_kbps(&rx, Duration::from_secs(1), &mut rtcp).await;
+    let after = video_kbps(&rx, Duration::from_secs(3), &mut rtcp).await;
+    eprintln!("receiver's video: {before:.0} kbit/s, {after:.0} kbit/s with a 250 kbit/s limit");
+    // Margins for a loaded machine (frames dropped on the way lower both).
+    assert!(before > 500.0, "only {before:.0} kbit/s without a limit");
+    assert!(after < 375.0, "{after:.0} kbit/s with a 250 kbit/s limit");
+    assert!(after < before / 2.0, "{before:.0} -> {after:.0} kbit/s");
+
+    // A room system's TMMBR (RR first, as a compound): the limit, and a
+    // TMMBN back from the SSRC the receiver gets video from.
+    let ours = video_rtp_for(&rx, Duration::from_millis(300)).await[0].0;
+    let mut compound = receiver_report(0x5eed);
+    compound.extend(tmmbr(0x5eed, ours, 400_000, 40));
+    rx.send_to(&compound, to_rx).await.unwrap();
+    assert!(eventually(|| stats().bitrate_limit_kbps == Some(400)).await);
+    // Under a second after the last change: held, then applied.
+    assert!(eventually(|| stats().encoder_bitrate_kbps == Some(400)).await);
+    rtcp.clear();
+    video_kbps(&rx, Duration::from_millis(300), &mut rtcp).await;
+    let answered = rtcp.iter().flat_map(|p| {
+        // The TMMBN is the second packet of its compound (RTPFB FMT 4).
+        let at = (usize::from(u16::from_be_bytes([p[2], p[3]])) + 1) * 4;
+        p.get(at..).map(<[u8]>::to_vec)
+    });
+    let tmmbn = answered
+        .into_iter()
+        .find(|p| p.len() == 20 && p[0] & 0x1f == 4 && p[1] == 205)
+        .expect("no TMMBN");
+    assert_eq!(&tmmbn[4..8], &ours.to_be_bytes());
+    assert_eq!(&tmmbn[12..16], &0x5eed_u32.to_be_bytes());
+    // Read as a TMMBR, the tuple is the one asked.
+    let mut as_request = tmmbn.clone();
+    as_request[0] = 0x83;
+    assert_eq!(
+        rate_feedback(&as_request),
+        [RateFeedback::Tmmbr {
+            sender_ssrc: ours,
+            media_ssrc: 0x5eed,
+            bitrate_bps: 400_000,
+            overhead: 40
+        }]
+    );
+
+    // A browser's REMB; an estimate beyond what was negotiated is capped.
+    rx.send_to(&remb(0x5eed, 600_000, &[ours]), to_rx)
+        .await
+        .unwrap();
+    assert!(eventually(|| stats().encoder_bitrate_kbps == Some(600)).await);
+    let big = remb(0x5eed, 50_000_000, &[ours]);
+    // 50 Mbit/s as an 18-bit mantissa, rounded down.
+    let Some(RateFeedback::Remb { bitrate_bps, .. }) = rate_feedback(&big).pop() else {
+        panic!("our REMB does not parse");
+    };
+    rx.send_to(&big, to_rx).await.unwrap();
+    assert!(eventually(|| stats().encoder_bitrate_kbps == Some(negotiated)).await);
+    assert_eq!(
+        stats().bitrate_limit_kbps,
+        Some((bitrate_bps / 1000) as u32)
+    );
+    // A limit under the floor stops at the floor; lifting it restores.
+    room.set_bitrate_limit(2, Some(10)).unwrap();
+    assert!(eventually(|| stats().encoder_bitrate_kbps == Some(150)).await);
+    room.set_bitrate_limit(2, None).unwrap();
+    assert!(eventually(|| stats().encoder_bitrate_kbps == Some(negotiated)).await);
+    assert_eq!(stats().bitrate_limit_kbps, None);
+    assert!(room.video().stats().bitrate_changes >= 5);
+    assert!(matches!(
+        room.set_bitrate_limit(9, Some(1)),
+        Err(MixerError::NoSuchParticipant(9))
+    ));
+    let _ = stop_tx.send(());
+    cam.await.unwrap();
+}
+
+/// What is set for a participant holds before the others join and across
+/// a stream rebuild: an exclusion given at join names a participant that
+/// comes later, a viewer stays a viewer after a re-INVITE; viewers sharing
+/// an encoder get the lower of their rates, and one limited under half of
+/// its rate gets an encoder apart until its limit is lifted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn options_hold_across_joins_and_rebuilds() {
+    let (room, _events, ports) = room(5, Duration::from_secs(30));
+    let join = |id, direction, options| {
+        let room = &room;
+        async move {
+            let pair = room.reserve(1).unwrap().remove(0);
+            room.add_participant_with(
+                id,
+                "P",
+                vec![(pair, video(spec(None, false, direction)))],
+                options,
+            )
+            .await
+            .unwrap();
+        }
+    };
+    let viewer = |exclude| ParticipantOptions {
+        viewer: true,
+        exclude,
+    };
+    join(1, Direction::SendRecv, ParticipantOptions::default()).await;
+    // The link's viewer excludes its publisher, 3, which is not here yet.
+    join(2, Direction::SendOnly, viewer(vec![3])).await;
+    join(3, Direction::SendRecv, ParticipantOptions::default()).await;
+    join(4, Direction::SendOnly, viewer(vec![])).await;
+    // An audio-only viewer: no placeholder tile either.
+    let pair = room.reserve(1).unwrap().remove(0);
+    room.add_participant_with(
+        5,
+        "Audio viewer",
+        vec![(pair, spec(None, false, Direction::SendOnly))],
+        viewer(vec![]),
+    )
+    .await
+    .unwrap();
+    let ids = |id| -> Vec<ParticipantId> {
+        room.video().views()[&id]
+            .iter()
+            .map(|t| t.participant)
+            .collect()
+    };
+    assert_eq!(ids(1), [3]);
+    assert_eq!(ids(3), [1]);
+    assert_eq!(ids(2), [1]);
+    assert_eq!(ids(4), [1, 3]);
+
+    // A re-INVITE that rebuilds the viewer's chains (now also sending
+    // video, say): still no tile, still its exclusion.
+    room.update_participant(2, vec![video(spec(None, false, Direction::SendRecv))])
+        .unwrap();
+    assert_eq!(ids(1), [3]);
+    assert_eq!(ids(2), [1]);
+    assert!(room.is_viewer(2));
+
+    // 4 and a second plain viewer share an encoder at the lower of their
+    // rates, and only the one who set a limit shows it.
+    room.remove_participant(5).unwrap();
+    // Its ports come back once its streams have stopped.
+    assert!(eventually(|| ports.in_use() < 5).await);
+    join(6, Direction::SendOnly, viewer(vec![])).await;
+    assert!(room.video().encoder_groups().contains(&vec![4, 6]));
+    room.set_bitrate_limit(6, Some(800)).unwrap();
+    let stats = |id| room.video().participant_stats(id).unwrap();
+    assert!(eventually(|| stats(4).encoder_bitrate_kbps == Some(800)).await);
+    assert_eq!(stats(6).encoder_bitrate_kbps, Some(800));
+    assert_eq!(
+        (stats(4).bitrate_limit_kbps, stats(6).bitrate_limit_kbps),
+        (None, Some(800))
+    );
+    // Whoever is not limited and not shared keeps the negotiated rate.
+    assert_eq!(stats(1).encoder_bitrate_kbps, Some(1024));
+    // 4 limited under half its rate: an encoder apart, so 6 keeps 800.
+    room.set_bitrate_limit(4, Some(300)).unwrap();
+    let apart = |room: &MediaRoom| {
+        let groups = room.video().encoder_groups();
+        groups.contains(&vec![4]) && groups.contains(&vec![6])
+    };
+    assert!(eventually(|| apart(&room)).await);
+    assert!(eventually(|| stats(4).encoder_bitrate_kbps == Some(300)).await);
+    assert_eq!(stats(6).encoder_bitrate_kbps, Some(800));
+    // Back up to 600: still apart (released above 70 %), at 600.
+    room.set_bitrate_limit(4, Some(600)).unwrap();
+    assert!(eventually(|| stats(4).encoder_bitrate_kbps == Some(600)).await);
+    assert!(apart(&room));
+    // Lifted: together again, at 6's 800.
+    room.set_bitrate_limit(4, None).unwrap();
+    assert!(eventually(|| room.video().encoder_groups().contains(&vec![4, 6])).await);
+    assert!(eventually(|| stats(4).encoder_bitrate_kbps == Some(800)).await);
+    // Gone and back: nothing kept from before.
+    room.remove_participant(4).unwrap();
+    assert!(eventually(|| ports.in_use() < 5).await);
+    join(4, Direction::SendRecv, ParticipantOptions::default()).await;
+    assert!(!room.is_viewer(4));
+    assert_eq!(stats(4).bitrate_limit_kbps, None);
+    assert!(ids(1).contains(&4));
+    // Same picture for all: the viewer shares everyone's encoder; the
+    // one with an exclusion has its own.
+    room.set_same_picture(true);
+    let mut groups = room.video().encoder_groups();
+    groups.sort();
+    assert_eq!(groups, [vec![1, 3, 4, 6], vec![2]]);
+    assert_eq!(ids(6), [1, 3, 4]);
+    assert_eq!(ids(2), [1, 4]);
+}

@@ -77,6 +77,13 @@ impl VideoCodec {
         }
     }
 
+    /// Whether its encoder takes a new bit rate while running: x264enc
+    /// reconfigures its rate control, vp8enc its target; libav's H.263
+    /// encoders read theirs only when they open.
+    pub fn adjustable_bitrate(self) -> bool {
+        matches!(self, VideoCodec::H264 | VideoCodec::Vp8)
+    }
+
     fn decoder(self) -> &'static str {
         match self {
             VideoCodec::H264 => "avdec_h264",
@@ -502,6 +509,9 @@ pub struct VideoEncoder {
     config: EncoderConfig,
     encoder: gst::Element,
     chain: Chain,
+    /// The rate it encodes at now: the configured one until
+    /// [`VideoEncoder::set_bitrate`].
+    bitrate_kbps: u32,
 }
 
 impl VideoEncoder {
@@ -547,6 +557,7 @@ impl VideoEncoder {
         // Raw frames: a frame or two of slack, older ones are stale anyway.
         let chain = Chain::new(None, &middle, 2)?;
         Ok(VideoEncoder {
+            bitrate_kbps: config.bitrate_kbps,
             config,
             encoder,
             chain,
@@ -555,6 +566,33 @@ impl VideoEncoder {
 
     pub fn config(&self) -> &EncoderConfig {
         &self.config
+    }
+
+    /// The bit rate it encodes at now (kbit/s).
+    pub fn bitrate_kbps(&self) -> u32 {
+        self.bitrate_kbps
+    }
+
+    /// Changes the bit rate while encoding (the receiver's congestion
+    /// estimate): x264enc `bitrate` (kbit/s), vp8enc `target-bitrate`
+    /// (bit/s); both apply from the next frame. Codecs that cannot
+    /// ([`VideoCodec::adjustable_bitrate`]) are an error.
+    pub fn set_bitrate(&mut self, kbps: u32) -> Result<(), MixerError> {
+        let kbps = kbps.max(1);
+        match self.config.codec {
+            VideoCodec::H264 => self.encoder.set_property("bitrate", kbps),
+            VideoCodec::Vp8 => self.encoder.set_property(
+                "target-bitrate",
+                i32::try_from(u64::from(kbps) * 1000).unwrap_or(i32::MAX),
+            ),
+            VideoCodec::H263 | VideoCodec::H263_1998 => {
+                return Err(MixerError::Gstreamer(
+                    "H.263 encoders cannot change their bit rate while running".into(),
+                ))
+            }
+        }
+        self.bitrate_kbps = kbps;
+        Ok(())
     }
 
     /// Feeds one raw frame (any size and format: it is scaled to the

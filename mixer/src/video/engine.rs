@@ -27,23 +27,38 @@
 //! when the room's layout or picture mode is changed; an output whose
 //! picture changed then sends a keyframe.
 //!
+//! A *viewer* (a WHEP viewer: it sends nothing) has no tile anywhere and
+//! is not decoded; it receives every other participant's tile, so viewers
+//! with the same settings share one output (with everyone, in "same
+//! picture" mode). A receiver may have participants left out of its
+//! picture (exclusions): they get no tile on its canvas.
+//!
+//! Each receiver's encoder bit rate follows its congestion estimate (REMB,
+//! TMMBR, or the relay through [`VideoEngine::set_bitrate_limit`]) within
+//! what it negotiated ([`super::bitrate`]); a shared encoder takes the
+//! lowest of its receivers' limits, and receivers limited under half of
+//! their rate are grouped apart from the others of the same picture, so
+//! that one poor link does not lower everyone's picture: at most two
+//! encoders per picture and settings.
+//!
 //! Senders are asked for a keyframe (RTCP PLI/FIR where AVPF feedback was
 //! negotiated, else [`VideoEvent::KeyframeWanted`] for the signalling to
 //! send SIP INFO or H.245) when their decoder has packets but no picture,
 //! and when packets were lost.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use webrtc_util::Marshal;
 
+use super::bitrate::{self, receiver_target, BitrateControl};
 use super::canvas::{Canvas, CanvasConfig, CanvasTile, TileSource};
 use super::codec::{EncoderConfig, VideoDecoder, VideoEncoder};
-use super::feedback::{self, KeyframeFeedback};
-use super::layout::{compose, Layout};
+use super::feedback::{self, KeyframeFeedback, RateFeedback};
+use super::layout::{compose_excluding, Layout};
 use super::pacer::KeyframePacer;
 use super::rewrite::RtpRewriter;
 use crate::cpu::CpuMeter;
@@ -116,6 +131,8 @@ pub struct VideoStats {
     pub keyframes_asked: u64,
     /// Keyframe requests sent to senders (RTCP or signalling).
     pub keyframes_requested: u64,
+    /// Encoder bit rate changes made to follow receivers' limits.
+    pub bitrate_changes: u64,
 }
 
 /// One participant's video counters.
@@ -128,13 +145,64 @@ pub struct ParticipantVideo {
     pub keyframes_requested: u64,
     /// Its tile shows its video (else its placeholder).
     pub live: bool,
+    /// The bit rate limit it set us (REMB, TMMBR, the relay), kbit/s.
+    pub bitrate_limit_kbps: Option<u32>,
+    /// The bit rate of the encoder that feeds it now, kbit/s.
+    pub encoder_bitrate_kbps: Option<u32>,
+}
+
+/// What a receiver tells about the video we send it, from its stream's
+/// RTCP (receive task) or the API; read by the pump.
+#[derive(Default)]
+struct ReceiverFeedback {
+    /// PLI/FIR, or SIP INFO.
+    keyframe: AtomicBool,
+    /// Its bit rate limit in kbit/s; 0: none.
+    limit_kbps: AtomicU32,
+    /// A TMMBR to answer with a TMMBN: (requester SSRC, bit/s, overhead).
+    tmmbn_due: Mutex<Option<(u32, u64, u16)>>,
+}
+
+impl ReceiverFeedback {
+    fn set_limit(&self, kbps: Option<u32>) {
+        // 0 means none: a limit of 0 (REMB 0, TMMBR pause) is the floor.
+        self.limit_kbps
+            .store(kbps.map_or(0, |k| k.max(1)), Ordering::Relaxed);
+    }
+
+    fn limit(&self) -> Option<u32> {
+        Some(self.limit_kbps.load(Ordering::Relaxed)).filter(|&k| k > 0)
+    }
+
+    fn on_rtcp(&self, data: &[u8]) {
+        if asks_for_keyframe(data) {
+            self.keyframe.store(true, Ordering::Relaxed);
+        }
+        for fb in feedback::rate_feedback(data) {
+            let bps = match fb {
+                RateFeedback::Remb { bitrate_bps, .. } => bitrate_bps,
+                RateFeedback::Tmmbr {
+                    sender_ssrc,
+                    bitrate_bps,
+                    overhead,
+                    ..
+                } => {
+                    *self.tmmbn_due.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some((sender_ssrc, bitrate_bps, overhead));
+                    bitrate_bps
+                }
+            };
+            self.set_limit(Some(u32::try_from(bps / 1000).unwrap_or(u32::MAX)));
+        }
+    }
 }
 
 /// Set on every video stream: RTP to the decoder, keyframe requests (RTCP
-/// PLI and FIR) to the receiver's encoder.
+/// PLI and FIR) and bit rate limits (REMB, TMMBR) to the receiver's
+/// encoder.
 struct StreamSink {
     decoder: Option<Arc<VideoDecoder>>,
-    keyframe: Arc<AtomicBool>,
+    feedback: Arc<ReceiverFeedback>,
 }
 
 impl MediaSink for StreamSink {
@@ -153,9 +221,7 @@ impl MediaSink for StreamSink {
     }
 
     fn on_rtcp(&self, packet: ReceivedRtcp) {
-        if asks_for_keyframe(&packet.data) {
-            self.keyframe.store(true, Ordering::Relaxed);
-        }
+        self.feedback.on_rtcp(&packet.data);
     }
 }
 
@@ -172,6 +238,8 @@ struct Output {
     receivers: BTreeSet<ParticipantId>,
     /// When to force keyframes (new picture, new receiver, asked).
     keyframes: KeyframePacer,
+    /// Its bit rate, following its receivers' limits.
+    bitrate: BitrateControl,
     composed: u64,
     encoded: u64,
 }
@@ -194,6 +262,7 @@ impl Output {
             view: tiles.to_vec(),
             receivers: BTreeSet::new(),
             keyframes: KeyframePacer::new(),
+            bitrate: BitrateControl::new(config.bitrate_kbps),
             composed: 0,
             encoded: 0,
         })
@@ -203,6 +272,9 @@ impl Output {
 /// A participant we send video to.
 struct Receiver {
     config: EncoderConfig,
+    /// Its limit is well under its rate: it shares only with others so
+    /// limited ([`bitrate::constrained`]).
+    constrained: bool,
     output: Option<OutputId>,
     rtp: RtpRewriter,
     sent: u64,
@@ -232,8 +304,9 @@ struct Member {
     decoder: Option<Arc<VideoDecoder>>,
     receiver: Option<Receiver>,
     input: Input,
-    /// Set by the stream's sink on PLI/FIR, or by SIP INFO.
-    keyframe_asked: Arc<AtomicBool>,
+    /// Keyframes asked and bit rate limits, set by the stream's sink or
+    /// the API; kept across a stream rebuild.
+    feedback: Arc<ReceiverFeedback>,
     /// Keyframe requests received from this receiver.
     asked: u64,
     errors: u64,
@@ -247,8 +320,15 @@ struct State {
     layout: Layout,
     /// Everyone sees the same picture, self included.
     same_picture: bool,
-    /// Join order: tiles keep it.
+    /// Join order: tiles keep it. Viewers are not in it.
     order: Vec<ParticipantId>,
+    /// Participants that only receive; kept across a stream rebuild, until
+    /// [`VideoEngine::remove`].
+    viewers: BTreeSet<ParticipantId>,
+    /// Who each receiver does not see; kept likewise.
+    exclusions: BTreeMap<ParticipantId, Vec<ParticipantId>>,
+    /// Each participant's feedback state; kept likewise.
+    feedback: BTreeMap<ParticipantId, Arc<ReceiverFeedback>>,
     members: BTreeMap<ParticipantId, Member>,
     outputs: BTreeMap<OutputId, Output>,
     next_output: OutputId,
@@ -265,6 +345,7 @@ struct State {
 struct Wanted {
     config: EncoderConfig,
     tiles: Vec<CanvasTile>,
+    constrained: bool,
     receivers: Vec<ParticipantId>,
 }
 
@@ -288,13 +369,16 @@ impl State {
         for (id, m) in &self.members {
             let Some(r) = &m.receiver else { continue };
             let cfg = &r.config;
+            // A viewer is not in `order`: it sees everyone either way.
             let who = if self.same_picture { EVERYONE } else { *id };
-            let view = compose(
+            let excluded = self.exclusions.get(id).map_or(&[][..], Vec::as_slice);
+            let view = compose_excluding(
                 self.layout,
                 cfg.width,
                 cfg.height,
                 &self.order,
                 who,
+                excluded,
                 self.speaker,
             );
             let tiles: Vec<CanvasTile> = view
@@ -312,12 +396,13 @@ impl State {
                 .collect();
             match wanted
                 .iter_mut()
-                .find(|w| w.config == *cfg && w.tiles == tiles)
+                .find(|w| w.config == *cfg && w.tiles == tiles && w.constrained == r.constrained)
             {
                 Some(w) => w.receivers.push(*id),
                 None => wanted.push(Wanted {
                     config: cfg.clone(),
                     tiles,
+                    constrained: r.constrained,
                     receivers: vec![*id],
                 }),
             }
@@ -332,12 +417,27 @@ impl State {
         let wanted = self.wanted();
         let mut free: BTreeSet<OutputId> = self.outputs.keys().copied().collect();
         let mut chosen: Vec<Option<OutputId>> = vec![None; wanted.len()];
-        // Unchanged pictures first: they need no work at all.
+        // Unchanged pictures first: they need no work at all. Of two such
+        // outputs (constrained receivers joining the others again) the one
+        // feeding most of the picture's receivers stays theirs.
         for (w, slot) in wanted.iter().zip(chosen.iter_mut()) {
-            let same = free.iter().copied().find(|o| {
-                let out = &self.outputs[o];
-                out.config == w.config && out.view == w.tiles
-            });
+            let same = free
+                .iter()
+                .copied()
+                .filter(|o| {
+                    let out = &self.outputs[o];
+                    out.config == w.config && out.view == w.tiles
+                })
+                .max_by_key(|o| {
+                    let out = &self.outputs[o];
+                    let shared = w
+                        .receivers
+                        .iter()
+                        .filter(|r| out.receivers.contains(r))
+                        .count();
+                    // Ties go to the oldest output.
+                    (shared, std::cmp::Reverse(*o))
+                });
             if let Some(o) = same {
                 free.remove(&o);
                 *slot = Some(o);
@@ -430,6 +530,7 @@ impl State {
     }
 
     fn retire_output(&mut self, out: &Output) {
+        self.retired.bitrate_changes += out.bitrate.changes();
         self.retired.frames_composed += out.composed;
         self.retired.frames_dropped += out.composed.saturating_sub(out.encoded);
     }
@@ -444,7 +545,17 @@ impl State {
         s.frames_decoded += self.members.values().map(|m| m.input.frames).sum::<u64>();
         s.keyframes_asked = self.keyframes_asked;
         s.keyframes_requested = self.keyframes_requested;
+        s.bitrate_changes += self
+            .outputs
+            .values()
+            .map(|o| o.bitrate.changes())
+            .sum::<u64>();
         s
+    }
+
+    /// The feedback state of `id`, made on first use.
+    fn feedback_of(&mut self, id: ParticipantId) -> Arc<ReceiverFeedback> {
+        self.feedback.entry(id).or_default().clone()
     }
 }
 
@@ -504,6 +615,9 @@ impl VideoEngine {
                     layout: Layout::Auto,
                     same_picture: false,
                     order: Vec::new(),
+                    viewers: BTreeSet::new(),
+                    exclusions: BTreeMap::new(),
+                    feedback: BTreeMap::new(),
                     members: BTreeMap::new(),
                     outputs: BTreeMap::new(),
                     next_output: 0,
@@ -543,22 +657,26 @@ impl VideoEngine {
         if spec.kind != MediaKind::Video {
             return Ok(());
         }
-        let (prefer, meter) = {
-            let st = self.lock();
+        let (prefer, meter, viewer, feedback) = {
+            let mut st = self.lock();
             if st.members.contains_key(&id) {
                 return Err(MixerError::ParticipantExists(id));
             }
-            (st.prefer, st.meter.clone())
+            let viewer = st.viewers.contains(&id);
+            (st.prefer, st.meter.clone(), viewer, st.feedback_of(id))
         };
         let _counted = meter.scope();
-        let decoder = if spec.direction.peer_sends() {
+        // A viewer has no tile: whatever it might send is not decoded.
+        let decoder = if spec.direction.peer_sends() && !viewer {
             Some(Arc::new(VideoDecoder::for_stream(&spec)?))
         } else {
             None
         };
         let receiver = if spec.direction.we_send() {
             let config = EncoderConfig::for_spec(&spec, prefer.width, prefer.height, prefer.fps)?;
+            let limited = bitrate::constrained(false, config.bitrate_kbps, feedback.limit());
             Some(Receiver {
+                constrained: limited,
                 rtp: RtpRewriter::new(rand::random(), rand::random(), 90_000, config.fps),
                 config,
                 output: None,
@@ -568,10 +686,9 @@ impl VideoEngine {
         } else {
             None
         };
-        let keyframe_asked = Arc::new(AtomicBool::new(false));
         stream.set_sink(Some(Arc::new(StreamSink {
             decoder: decoder.clone(),
-            keyframe: keyframe_asked.clone(),
+            feedback: feedback.clone(),
         })));
         self.insert(
             id,
@@ -581,7 +698,7 @@ impl VideoEngine {
                 decoder,
                 receiver,
                 input: Input::default(),
-                keyframe_asked,
+                feedback,
                 asked: 0,
                 errors: 0,
             },
@@ -592,6 +709,7 @@ impl VideoEngine {
     /// A participant without video (audio only): the others see its
     /// placeholder tile with its name.
     pub fn add_without_video(&self, id: ParticipantId, name: &str) -> Result<(), MixerError> {
+        let feedback = self.lock().feedback_of(id);
         self.insert(
             id,
             Member {
@@ -600,7 +718,7 @@ impl VideoEngine {
                 decoder: None,
                 receiver: None,
                 input: Input::default(),
-                keyframe_asked: Arc::new(AtomicBool::new(false)),
+                feedback,
                 asked: 0,
                 errors: 0,
             },
@@ -613,7 +731,9 @@ impl VideoEngine {
             return Err(MixerError::ParticipantExists(id));
         }
         st.members.insert(id, member);
-        st.order.push(id);
+        if !st.viewers.contains(&id) {
+            st.order.push(id);
+        }
         st.relayout();
         drop(st);
         self.ensure_thread();
@@ -621,8 +741,19 @@ impl VideoEngine {
     }
 
     /// Remove a participant (unknown ids are ignored); the others' pictures
-    /// close the gap.
+    /// close the gap. What was set for it (viewer, exclusions, bit rate
+    /// limit) is forgotten.
     pub fn remove(&self, id: ParticipantId) {
+        self.detach(id);
+        let mut st = self.lock();
+        st.viewers.remove(&id);
+        st.feedback.remove(&id);
+        // Its exclusions shaped only its own picture, which is gone.
+        st.exclusions.remove(&id);
+    }
+
+    /// Stop the participant's chains, keeping what was set for it.
+    fn detach(&self, id: ParticipantId) {
         let gone = {
             let mut st = self.lock();
             let gone = st.members.remove(&id);
@@ -652,7 +783,7 @@ impl VideoEngine {
         stream: Arc<MediaStream>,
     ) -> Result<(), MixerError> {
         let place = self.lock().order.iter().position(|p| *p == id);
-        self.remove(id);
+        self.detach(id);
         self.add(id, name, stream)?;
         if let Some(place) = place {
             let mut st = self.lock();
@@ -668,8 +799,46 @@ impl VideoEngine {
     /// picture_fast_update).
     pub fn request_keyframe(&self, id: ParticipantId) {
         if let Some(m) = self.lock().members.get(&id) {
-            m.keyframe_asked.store(true, Ordering::Relaxed);
+            m.feedback.keyframe.store(true, Ordering::Relaxed);
         }
+    }
+
+    /// Make a participant a viewer (before its stream is added): no tile
+    /// anywhere, not decoded, and it sees every other participant. `false`
+    /// makes it an ordinary participant from its next stream on.
+    pub fn set_viewer(&self, id: ParticipantId, viewer: bool) {
+        let mut st = self.lock();
+        if viewer {
+            st.viewers.insert(id);
+        } else {
+            st.viewers.remove(&id);
+        }
+    }
+
+    /// The participants `id` does not see (replacing any earlier list; ids
+    /// not in the room yet apply when they join).
+    pub fn set_exclusions(&self, id: ParticipantId, mut excluded: Vec<ParticipantId>) {
+        excluded.sort_unstable();
+        excluded.dedup();
+        let mut st = self.lock();
+        let before = st.exclusions.get(&id).cloned().unwrap_or_default();
+        if before == excluded {
+            return;
+        }
+        if excluded.is_empty() {
+            st.exclusions.remove(&id);
+        } else {
+            st.exclusions.insert(id, excluded);
+        }
+        st.relayout();
+    }
+
+    /// The receiver's congestion estimate (kbit/s; `None`: no limit): its
+    /// encoder follows within what it negotiated, at the next check
+    /// ([`super::bitrate`] for the floor and hysteresis). REMB and TMMBR
+    /// arriving on its stream set the same limit; the latest wins.
+    pub fn set_bitrate_limit(&self, id: ParticipantId, kbps: Option<u32>) {
+        self.lock().feedback_of(id).set_limit(kbps);
     }
 
     /// The room's layout for every receiver (the gateway's configuration);
@@ -740,11 +909,18 @@ impl VideoEngine {
     pub fn participant_stats(&self, id: ParticipantId) -> Option<ParticipantVideo> {
         let st = self.lock();
         let m = st.members.get(&id)?;
+        let encoder = m
+            .receiver
+            .as_ref()
+            .and_then(|r| r.output)
+            .and_then(|o| st.outputs.get(&o));
         Some(ParticipantVideo {
             frames_decoded: m.input.frames,
             keyframes_asked: m.asked,
             keyframes_requested: m.input.requests,
             live: m.input.live,
+            bitrate_limit_kbps: m.feedback.limit(),
+            encoder_bitrate_kbps: encoder.map(|o| o.encoder.bitrate_kbps()),
         })
     }
 
@@ -809,7 +985,9 @@ fn pump(st: &mut State, events: &EventHandler, now: Instant) {
     {
         st.last_input_check = Some(now);
         check_inputs(st, events, now);
+        follow_limits(st, now);
     }
+    answer_tmmbr(st);
     for out in st.outputs.values() {
         for (from, frame) in &decoded {
             // Only canvases with a tile for `from` take it.
@@ -826,7 +1004,7 @@ fn pump(st: &mut State, events: &EventHandler, now: Instant) {
         ..
     } = st;
     for (id, m) in members.iter_mut() {
-        if m.keyframe_asked.swap(false, Ordering::Relaxed) {
+        if m.feedback.keyframe.swap(false, Ordering::Relaxed) {
             *keyframes_asked += 1;
             m.asked += 1;
             let o = m.receiver.as_ref().and_then(|r| r.output);
@@ -880,6 +1058,80 @@ fn pull_decoded(st: &mut State, now: Instant) -> Vec<(ParticipantId, gstreamer::
         st.relayout();
     }
     decoded
+}
+
+/// Sets each output's encoder to the lowest of its receivers' targets,
+/// within the controller's hysteresis.
+fn follow_limits(st: &mut State, now: Instant) {
+    let mut regroup = false;
+    for (id, m) in st.members.iter_mut() {
+        let Some(r) = m.receiver.as_mut() else {
+            continue;
+        };
+        let limited =
+            bitrate::constrained(r.constrained, r.config.bitrate_kbps, m.feedback.limit());
+        if limited != r.constrained {
+            tracing::debug!(room = %st.room, participant = id, constrained = limited, "receiver regrouped by its bit rate limit");
+            r.constrained = limited;
+            regroup = true;
+        }
+    }
+    if regroup {
+        st.relayout();
+    }
+    let State {
+        room,
+        members,
+        outputs,
+        ..
+    } = st;
+    for (oid, out) in outputs.iter_mut() {
+        if !out.config.codec.adjustable_bitrate() {
+            continue;
+        }
+        let targets = out.receivers.iter().filter_map(|r| {
+            let m = members.get(r)?;
+            let negotiated = m.receiver.as_ref()?.config.bitrate_kbps;
+            Some(receiver_target(negotiated, m.feedback.limit()))
+        });
+        let before = out.bitrate.current_kbps();
+        let Some(kbps) = out.bitrate.update(now, out.config.bitrate_kbps, targets) else {
+            continue;
+        };
+        match out.encoder.set_bitrate(kbps) {
+            Ok(()) => {
+                tracing::debug!(room = %room, output = oid, from = before, to = kbps, "encoder bit rate")
+            }
+            Err(e) => {
+                out.bitrate.refused(before);
+                tracing::warn!(room = %room, output = oid, error = %e, "encoder bit rate not changed");
+            }
+        }
+    }
+}
+
+/// Answers each TMMBR with a TMMBN (RFC 5104 §4.2.2) from the receiver's
+/// own SSRC: the bounding set is the requester's tuple, which we follow
+/// (above our floor).
+fn answer_tmmbr(st: &mut State) {
+    for (id, m) in st.members.iter() {
+        let due = m
+            .feedback
+            .tmmbn_due
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let Some((owner, bps, overhead)) = due else {
+            continue;
+        };
+        let (Some(stream), Some(r)) = (&m.stream, &m.receiver) else {
+            continue;
+        };
+        let packet = feedback::tmmbn(r.rtp.ssrc(), owner, bps, overhead);
+        if let Err(e) = stream.send_rtcp(&packet) {
+            tracing::debug!(room = %st.room, participant = id, error = %e, "TMMBN not sent");
+        }
+    }
 }
 
 /// Asks senders for a keyframe when their decoder has packets but no

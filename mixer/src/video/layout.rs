@@ -272,8 +272,27 @@ pub fn compose(
     receiver: ParticipantId,
     speaker: Option<ParticipantId>,
 ) -> View {
-    let mut order: Vec<ParticipantId> =
-        members.iter().copied().filter(|&p| p != receiver).collect();
+    compose_excluding(layout, width, height, members, receiver, &[], speaker)
+}
+
+/// [`compose`] for a receiver that also does not see the `excluded`
+/// participants: they get no tile and do not count for `Auto`, and an
+/// excluded speaker does not take the large tile. A viewer (a receiver
+/// that is not among `members`) sees every member.
+pub fn compose_excluding(
+    layout: Layout,
+    width: u32,
+    height: u32,
+    members: &[ParticipantId],
+    receiver: ParticipantId,
+    excluded: &[ParticipantId],
+    speaker: Option<ParticipantId>,
+) -> View {
+    let mut order: Vec<ParticipantId> = members
+        .iter()
+        .copied()
+        .filter(|&p| p != receiver && !excluded.contains(&p))
+        .collect();
     // The same participant listed twice would get two tiles.
     let mut seen = std::collections::HashSet::new();
     order.retain(|p| seen.insert(*p));
@@ -482,5 +501,47 @@ mod tests {
     fn duplicates_get_one_tile() {
         let view = compose(Layout::Auto, 1280, 720, &[1, 2, 2, 3], 1, None);
         assert_eq!(view.tiles.len(), 2);
+    }
+    #[test]
+    fn a_viewer_sees_every_member() {
+        // 9 is not among the members (viewers get no tile): it sees all
+        // four, and Auto counts four.
+        let view = compose(Layout::Auto, 1280, 720, &members(4), 9, None);
+        let shown: Vec<_> = view.tiles.iter().map(|t| t.participant).collect();
+        assert_eq!(shown, [1, 2, 3, 4]);
+        assert_eq!(view.layout, Layout::Grid2x2);
+        // A member sees the three others: the viewer does not count.
+        let view = compose(Layout::Auto, 1280, 720, &members(4), 1, None);
+        assert_eq!(view.tiles.len(), 3);
+        assert_eq!(view.layout, Layout::Grid2x2);
+        check_geometry(&view, 1280, 720);
+    }
+
+    #[test]
+    fn excluded_participants_get_no_tile() {
+        let shown = |v: &View| v.tiles.iter().map(|t| t.participant).collect::<Vec<_>>();
+        let view = compose_excluding(Layout::Auto, 1280, 720, &members(5), 1, &[3, 4], None);
+        assert_eq!(shown(&view), [2, 5]);
+        assert_eq!(view.layout, Layout::SideBySide);
+        // An excluded speaker does not take the large tile.
+        let view = compose_excluding(
+            Layout::OnePlusFive,
+            1280,
+            720,
+            &members(6),
+            1,
+            &[5],
+            Some(5),
+        );
+        assert_eq!(shown(&view), [2, 3, 4, 6]);
+        // Everyone excluded: alone.
+        let view = compose_excluding(Layout::Auto, 1280, 720, &members(3), 1, &[2, 3], None);
+        assert!(view.is_alone());
+        // A viewer with an exclusion.
+        let view = compose_excluding(Layout::Auto, 1280, 720, &members(3), 9, &[2], None);
+        assert_eq!(shown(&view), [1, 3]);
+        // Unknown ids in the list change nothing.
+        let view = compose_excluding(Layout::Auto, 1280, 720, &members(3), 1, &[42], None);
+        assert_eq!(shown(&view), [2, 3]);
     }
 }

@@ -2,9 +2,10 @@
 //! per-receiver GStreamer canvas, the decode/encode chains around it, and
 //! [`VideoEngine`], which wires them to a room's streams.
 
+pub mod bitrate;
 pub mod canvas;
 pub mod codec;
-mod element;
+pub(crate) mod element;
 pub mod engine;
 pub mod feedback;
 pub mod label;
@@ -21,4 +22,4 @@ pub use engine::{
     VideoStats,
 };
 pub use feedback::KeyframeFeedback;
-pub use layout::{compose, Layout, Rect, Tile, View, MAX_TILES};
+pub use layout::{compose, compose_excluding, Layout, Rect, Tile, View, MAX_TILES};

@@ -70,14 +70,7 @@ impl FakeMedia {
             colour.argb(),
             video.display()
         );
-        // 48 kHz mono, 10 s, at half scale: loud enough to be heard through
-        // Opus and the mix, far from clipping.
-        let audio_pipeline = format!(
-            "audiotestsrc wave=sine freq={tone_hz} volume=0.5 samplesperbuffer=960 num-buffers=500 \
-             ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! wavenc ! filesink location={}",
-            audio.display()
-        );
-        for pipeline in [&video_pipeline, &audio_pipeline] {
+        for pipeline in [&video_pipeline] {
             let out = Command::new(&gst)
                 .arg("-q")
                 .args(pipeline.split_whitespace())
@@ -92,8 +85,50 @@ impl FakeMedia {
                 Err(e) => panic!("running gst-launch-1.0: {e}"),
             }
         }
+        if let Err(e) = std::fs::write(&audio, beeps_wav(tone_hz)) {
+            panic!("writing {}: {e}", audio.display());
+        }
         FakeMedia { video, audio }
     }
+}
+
+/// 10 s of 48 kHz mono WAV: `hz` in beeps of 300 ms with 200 ms pauses, at
+/// half scale. Beeps, not a steady tone: chromium's noise suppression
+/// takes a steady tone for background noise and fades it out within
+/// seconds (measured: 1756 -> 553 over 8 s at the terminal), while the
+/// pauses keep its noise estimate low, as speech does.
+pub fn beeps_wav(hz: u32) -> Vec<u8> {
+    const RATE: u32 = 48_000;
+    const SECS: u32 = 10;
+    let n = RATE * SECS;
+    let mut out = Vec::with_capacity(44 + 2 * n as usize);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + 2 * n).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&RATE.to_le_bytes());
+    out.extend_from_slice(&(2 * RATE).to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&(2 * n).to_le_bytes());
+    let ramp = f64::from(RATE) * 0.005;
+    for i in 0..n {
+        let in_cycle = f64::from(i % (RATE / 2));
+        let on = f64::from(RATE) * 0.3;
+        // 5 ms ramps: no clicks at the beep edges.
+        let gain = if in_cycle >= on {
+            0.0
+        } else {
+            (in_cycle / ramp).min((on - in_cycle) / ramp).min(1.0)
+        };
+        let t = f64::from(i) / f64::from(RATE);
+        let v = 16384.0 * gain * (2.0 * std::f64::consts::PI * f64::from(hz) * t).sin();
+        out.extend_from_slice(&(v as i16).to_le_bytes());
+    }
+    out
 }
 
 /// The flags the tests run chromium with: headless, no network of its own,
@@ -293,5 +328,26 @@ impl Drop for Browser {
                 self.log_tail()
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::{parse_wav, tone_amplitude};
+
+    #[test]
+    fn beeps_are_the_tone_with_silent_pauses() {
+        let wav = parse_wav(&beeps_wav(1000)).unwrap();
+        assert_eq!(wav.rate, 48_000);
+        assert!((wav.duration_secs() - 10.0).abs() < 1e-6);
+        let s = &wav.samples;
+        // Inside the first beep: the tone at near half scale.
+        let beep = &s[4_800..12_000];
+        let a = tone_amplitude(beep, wav.rate, 1000.0);
+        assert!((a - 16384.0).abs() < 400.0, "{a}");
+        assert!(tone_amplitude(beep, wav.rate, 440.0) < 200.0);
+        // The pause after it (300..500 ms): silence.
+        assert!(s[14_500..24_000].iter().all(|v| *v == 0));
     }
 }

@@ -46,7 +46,13 @@ function findChromium() {
 async function pageStats() {
   const pc = window.diemcau && window.diemcau.pc;
   if (!pc) return null;
-  const out = { inbound: {}, outbound: {}, connection: pc.connectionState };
+  const out = {
+    inbound: {},
+    outbound: {},
+    connection: pc.connectionState,
+    // What was negotiated, for a failure's message.
+    directions: pc.getTransceivers().map((t) => `${t.mid}:${t.receiver.track.kind}:${t.currentDirection}`),
+  };
   const report = await pc.getStats();
   report.forEach((s) => {
     if (s.type === "inbound-rtp") {

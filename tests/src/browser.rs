@@ -21,7 +21,9 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The node project under tests/browser.
 pub fn browser_dir() -> PathBuf {
-    crate::daemon::workspace_root().join("tests").join("browser")
+    crate::daemon::workspace_root()
+        .join("tests")
+        .join("browser")
 }
 
 /// Runs `npm ci` in tests/browser when node_modules is missing (a fresh
@@ -50,8 +52,8 @@ pub fn ensure_node_modules() {
     }
 }
 
-/// The fake devices' media: a solid colour (Y4M) and a sine tone (WAV),
-/// made with GStreamer. Chromium loops both files.
+/// The fake devices' media: a solid colour (Y4M, made with GStreamer) and
+/// beeps of a tone (WAV). Chromium loops both files.
 pub struct FakeMedia {
     pub video: PathBuf,
     pub audio: PathBuf,
@@ -63,27 +65,25 @@ impl FakeMedia {
         let video = dir.join(format!("{colour}.y4m"));
         let audio = dir.join(format!("{tone_hz}hz.wav"));
         // 2 s at 15 fps of 640x480 is 14 MB: enough, as it loops.
-        let video_pipeline = format!(
+        let pipeline = format!(
             "videotestsrc pattern=solid-color foreground-color={:#x} num-buffers=30 \
              ! video/x-raw,format=I420,width=640,height=480,framerate=15/1 ! y4menc \
              ! filesink location={}",
             colour.argb(),
             video.display()
         );
-        for pipeline in [&video_pipeline] {
-            let out = Command::new(&gst)
-                .arg("-q")
-                .args(pipeline.split_whitespace())
-                .output();
-            match out {
-                Ok(o) if o.status.success() => {}
-                Ok(o) => panic!(
-                    "gst-launch-1.0 {pipeline}: {}\n{}",
-                    o.status,
-                    String::from_utf8_lossy(&o.stderr)
-                ),
-                Err(e) => panic!("running gst-launch-1.0: {e}"),
-            }
+        let out = Command::new(&gst)
+            .arg("-q")
+            .args(pipeline.split_whitespace())
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => panic!(
+                "gst-launch-1.0 {pipeline}: {}\n{}",
+                o.status,
+                String::from_utf8_lossy(&o.stderr)
+            ),
+            Err(e) => panic!("running gst-launch-1.0: {e}"),
         }
         if let Err(e) = std::fs::write(&audio, beeps_wav(tone_hz)) {
             panic!("writing {}: {e}", audio.display());
@@ -152,8 +152,14 @@ pub fn chromium_args(profile: &Path, media: &FakeMedia) -> Vec<String> {
     .map(|s| (*s).to_owned())
     .chain([
         format!("--user-data-dir={}", profile.display()),
-        format!("--use-file-for-fake-video-capture={}", media.video.display()),
-        format!("--use-file-for-fake-audio-capture={}", media.audio.display()),
+        format!(
+            "--use-file-for-fake-video-capture={}",
+            media.video.display()
+        ),
+        format!(
+            "--use-file-for-fake-audio-capture={}",
+            media.audio.display()
+        ),
     ])
     .collect()
 }

@@ -237,7 +237,10 @@ pub fn render_config(opts: &DaemonOptions, ports: &DaemonPorts) -> String {
         // Tests use loopback only: no ICE candidates on other interfaces.
         (
             "webrtc",
-            vec![("ice_addresses".into(), format!("[{}]", toml_str("127.0.0.1")))],
+            vec![(
+                "ice_addresses".into(),
+                format!("[{}]", toml_str("127.0.0.1")),
+            )],
         ),
     ];
     for (section, key, value) in &opts.settings {

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use diemcau_e2e::audio::{parse_wav, tone_amplitude, Wav};
+use diemcau_e2e::audio::{tone_amplitude, Wav};
 use diemcau_e2e::browser::{Browser, FakeMedia};
 use diemcau_e2e::util::TempDir;
 use diemcau_e2e::video::{census_png, label_area_png, solid_colour_clips, Census, Colour};
@@ -48,7 +48,11 @@ const ABSENT: f64 = 0.01;
 fn options() -> DaemonOptions {
     DaemonOptions::default()
         .room(Room::new("3000", "Phòng có mã PIN").pin("4321"))
-        .set("media", "media_timeout_secs", &MEDIA_TIMEOUT_SECS.to_string())
+        .set(
+            "media",
+            "media_timeout_secs",
+            &MEDIA_TIMEOUT_SECS.to_string(),
+        )
 }
 
 fn participants(d: &Daemon) -> Vec<Value> {
@@ -65,19 +69,7 @@ fn browser_participant(d: &Daemon) -> Option<Value> {
 }
 
 fn start_terminal(d: &Daemon, clip: &std::path::Path) -> Baresip {
-    let opts = BaresipOptions {
-        audio_modules: vec!["g711".into()],
-        sine_hz: TERMINAL_TONE,
-        ..BaresipOptions::default()
-    }
-    .set("video_source", &format!("avformat,{}", clip.display()))
-    .set("module", "avformat.so")
-    .set("module", "snapshot.so")
-    .set("module", "sndfile.so")
-    // See room_video.rs: 512 kbit/s keeps keyframes small enough for a
-    // baresip starved of CPU.
-    .set("rtp_bandwidth", "128-640")
-    .set("snd_path", ".");
+    let opts = BaresipOptions::camera(clip, TERMINAL_TONE);
     let account = Account::new("101", "demo101", d.sip_addr());
     let mut b = Baresip::start(&account.line(), opts);
     b.wait_registered(WAIT).expect("registers");
@@ -113,22 +105,8 @@ fn wait_for_terminal_picture(b: &mut Baresip, label: &str, check: impl Fn(&Censu
 }
 
 fn received_audio(b: &Baresip) -> Wav {
-    let newest = std::fs::read_dir(b.dir())
-        .ok()
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .filter(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            n.starts_with("dump-") && n.ends_with("-dec.wav")
-        })
-        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
-    let Some(entry) = newest else {
-        panic!("sndfile wrote no dump-*-dec.wav in {}", b.dir().display());
-    };
-    let bytes =
-        std::fs::read(entry.path()).unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()));
-    parse_wav(&bytes).unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()))
+    b.received_audio()
+        .unwrap_or_else(|e| panic!("baresip's audio: {e}"))
 }
 
 fn num(v: &Value) -> f64 {
@@ -192,10 +170,7 @@ fn a_browser_sees_and_hears_a_sip_terminal_and_is_seen_and_heard() {
         .unwrap_or_else(|e| panic!("wrong PIN: {e}"));
     let error = br.eval("JSON.stringify(window.diemcau.error)");
     let shown = br.eval("document.getElementById('status').textContent");
-    assert!(
-        error.as_str().is_some_and(|e| e.contains("403")),
-        "{error}"
-    );
+    assert!(error.as_str().is_some_and(|e| e.contains("403")), "{error}");
     assert!(
         shown.as_str().is_some_and(|s| s.contains("Sai mã PIN")),
         "{shown}"
@@ -372,10 +347,7 @@ fn a_browser_sees_and_hears_a_sip_terminal_and_is_seen_and_heard() {
     );
     // The terminal stays.
     assert_eq!(participants(&d).len(), 1, "{:?}", participants(&d));
-    assert!(terminal
-        .events()
-        .iter()
-        .all(|e| e["type"] != "CALL_CLOSED"));
+    assert!(terminal.events().iter().all(|e| e["type"] != "CALL_CLOSED"));
     terminal.hangup();
     eprintln!("webrtc_browser took {:?}", started.elapsed());
 }
@@ -444,14 +416,19 @@ fn bad_joins_get_their_http_errors() {
         let r = d.get(path).expect(path);
         assert_eq!(r.status, 200, "{path}");
         assert!(
-            r.header("content-type").is_some_and(|c| c.starts_with(kind)),
+            r.header("content-type")
+                .is_some_and(|c| c.starts_with(kind)),
             "{path}: {:?}",
             r.header("content-type")
         );
     }
 
     let join = "/webrtc/rooms/1000/join?name=Tr%C3%ACnh%20duy%E1%BB%87t";
-    assert_refused(&post(&d, join, &[], sdp, "v=0\r\nnot an offer\r\n"), 400, "bad SDP");
+    assert_refused(
+        &post(&d, join, &[], sdp, "v=0\r\nnot an offer\r\n"),
+        400,
+        "bad SDP",
+    );
     assert_refused(&post(&d, join, &[], "text/plain", &offer()), 415, "not SDP");
     assert_refused(
         &post(&d, "/webrtc/rooms/9999/join?name=x", &[], sdp, &offer()),
@@ -459,7 +436,13 @@ fn bad_joins_get_their_http_errors() {
         "unknown room",
     );
     assert_refused(
-        &post(&d, "/webrtc/rooms/3000/join?name=x&pin=1111", &[], sdp, &offer()),
+        &post(
+            &d,
+            "/webrtc/rooms/3000/join?name=x&pin=1111",
+            &[],
+            sdp,
+            &offer(),
+        ),
         403,
         "wrong PIN",
     );
@@ -470,19 +453,37 @@ fn bad_joins_get_their_http_errors() {
     );
     let whip = "/whip/1000?name=OBS";
     assert_refused(
-        &post(&d, whip, &[("Authorization", "Bearer wrong")], sdp, &offer()),
+        &post(
+            &d,
+            whip,
+            &[("Authorization", "Bearer wrong")],
+            sdp,
+            &offer(),
+        ),
         401,
         "wrong bearer",
     );
     assert_refused(&post(&d, whip, &[], sdp, &offer()), 401, "no bearer");
     assert_refused(
-        &post(&d, "/whep/1000", &[("Authorization", "Bearer nope")], sdp, &offer()),
+        &post(
+            &d,
+            "/whep/1000",
+            &[("Authorization", "Bearer nope")],
+            sdp,
+            &offer(),
+        ),
         401,
         "WHEP wrong bearer",
     );
 
     // The right PIN gets an answer; a second joiner finds room 1000 full.
-    let ok = post(&d, "/webrtc/rooms/3000/join?name=x&pin=4321", &[], sdp, &offer());
+    let ok = post(
+        &d,
+        "/webrtc/rooms/3000/join?name=x&pin=4321",
+        &[],
+        sdp,
+        &offer(),
+    );
     assert_eq!(ok.status, 201, "{}", ok.body);
     assert!(
         ok.header("content-type")
@@ -490,7 +491,11 @@ fn bad_joins_get_their_http_errors() {
         "{:?}",
         ok.header("content-type")
     );
-    assert!(ok.body.starts_with("v=0") && ok.body.contains("a=candidate:"), "{}", ok.body);
+    assert!(
+        ok.body.starts_with("v=0") && ok.body.contains("a=candidate:"),
+        "{}",
+        ok.body
+    );
     assert!(
         ok.body
             .lines()

@@ -3,6 +3,7 @@ HTTP side of WHIP/WHEP (RFC 9725 and its WHEP sibling), and small file
 writers. The WebRTC stack is aiortc's; only the glue is ours."""
 
 import json
+import logging
 import struct
 import sys
 import urllib.error
@@ -16,6 +17,10 @@ import aioice.ice
 # other interfaces only). The tests run on loopback alone, and the daemon
 # offers only 127.0.0.1 candidates, so offer exactly that address.
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
+
+
+# aiortc reports a failing track as a logged warning: show it in the log.
+logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
 
 def say(**event):

@@ -100,7 +100,13 @@ async def main():
     await pc.setLocalDescription(await pc.createOffer())
     status, headers, body = post_offer(a.url, pc.localDescription.sdp, a.token)
     location = headers.get("Location") or headers.get("location")
-    say(event="answered", status=status, location=location, body=body if status != 201 else "")
+    say(
+        event="answered",
+        status=status,
+        location=location,
+        candidates=[l for l in body.splitlines() if l.startswith("a=candidate:")],
+        body=body if status != 201 else "",
+    )
     if status != 201 or not location:
         await pc.close()
         fail(f"WHEP POST answered {status}: {body.strip()}")

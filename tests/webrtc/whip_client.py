@@ -48,17 +48,14 @@ class ColourTrack(MediaStreamTrack):
         due = self.start + self.n / FPS
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         frame = av.VideoFrame(self.width, self.height, "yuv420p")
-        for plane, data in zip(frame.planes, self.planes):
+        for i, (plane, data) in enumerate(zip(frame.planes, self.planes)):
             # Rows may be padded: write each at the plane's stride.
-            w = self.width if plane is frame.planes[0] else self.width // 2
-            rows = len(data) // w
+            w = self.width if i == 0 else self.width // 2
             if plane.line_size == w:
                 plane.update(data)
             else:
-                padded = b"".join(
-                    data[r * w : (r + 1) * w] + bytes(plane.line_size - w) for r in range(rows)
-                )
-                plane.update(padded)
+                pad = bytes(plane.line_size - w)
+                plane.update(b"".join(data[r * w : (r + 1) * w] + pad for r in range(len(data) // w)))
         frame.pts = self.n * VIDEO_RATE // FPS
         frame.time_base = fractions.Fraction(1, VIDEO_RATE)
         self.n += 1
@@ -128,7 +125,13 @@ async def main():
     await pc.setLocalDescription(await pc.createOffer())
     status, headers, body = post_offer(a.url, pc.localDescription.sdp, a.token)
     location = headers.get("Location") or headers.get("location")
-    say(event="answered", status=status, location=location, body=body if status != 201 else "")
+    say(
+        event="answered",
+        status=status,
+        location=location,
+        candidates=[l for l in body.splitlines() if l.startswith("a=candidate:")],
+        body=body if status != 201 else "",
+    )
     if status != 201 or not location:
         await pc.close()
         fail(f"WHIP POST answered {status}: {body.strip()}")

@@ -133,6 +133,7 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
             shared.rooms.clone(),
             config.webrtc.clone(),
             &metrics.registry,
+            metrics.calls.clone(),
         )?)
     } else {
         None

@@ -234,7 +234,7 @@ pub fn render_config(opts: &DaemonOptions, ports: &DaemonPorts) -> String {
             ],
         ),
         ("auth", vec![]),
-        // Tests use loopback only: no ICE candidates on other interfaces.
+        // Tests only use loopback: WebRTC candidates too.
         (
             "webrtc",
             vec![(
@@ -380,6 +380,18 @@ impl Daemon {
     /// Writes the config, starts the binary and waits until /healthz answers
     /// 200. Panics (with the daemon's log) if it exits or never gets healthy.
     pub fn start(opts: DaemonOptions) -> Daemon {
+        let block = PortBlock::reserve();
+        let ports = DaemonPorts {
+            sip: ports::free_udp_tcp_port(),
+            http: ports::free_tcp_port(),
+            rtp: block.range(),
+        };
+        Daemon::start_on(opts, ports)
+    }
+
+    /// Like [`Daemon::start`], on given ports: a daemon restarted where its
+    /// peers expect it (a bridge link's far side).
+    pub fn start_on(opts: DaemonOptions, ports: DaemonPorts) -> Daemon {
         let bin = daemon_binary();
         if !bin.is_file() {
             panic!(
@@ -389,12 +401,6 @@ impl Daemon {
             );
         }
         let dir = TempDir::new("daemon");
-        let block = PortBlock::reserve();
-        let ports = DaemonPorts {
-            sip: ports::free_udp_tcp_port(),
-            http: ports::free_tcp_port(),
-            rtp: block.range(),
-        };
         let config_path = dir.join("diemcau.toml");
         if let Err(e) = fs::write(&config_path, render_config(&opts, &ports)) {
             panic!("writing {}: {e}", config_path.display());
@@ -569,6 +575,12 @@ impl Daemon {
         if let Err(e) = util::signal(self.pid(), "HUP") {
             panic!("SIGHUP to diemcau: {e}");
         }
+    }
+
+    /// SIGKILL (a crash or a power cut, no goodbye to anyone), reaped.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// SIGTERM, then waits up to `timeout` for the exit.

@@ -22,6 +22,7 @@ pub mod http;
 pub mod linphone;
 pub mod ports;
 pub mod prom;
+pub mod room_terminal;
 pub mod sipp;
 pub mod tshark;
 pub mod util;

@@ -15,54 +15,15 @@
 //!   longer lists it, while A and C stay in the call with media flowing
 //!   both ways and see only each other.
 
-use std::path::{Path, PathBuf};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use diemcau_e2e::audio::{parse_wav, tone_amplitude, Wav};
+use diemcau_e2e::room_terminal::*;
 use diemcau_e2e::util::{self, TempDir};
-use diemcau_e2e::video::{census_png, solid_colour_clips, Census, Colour};
-use diemcau_e2e::{wait_for, wait_until, Account, Baresip, BaresipOptions, Daemon, DaemonOptions};
-
-const WAIT: Duration = Duration::from_secs(15);
-/// How long a picture may take to show what it should after a change
-/// (keyframe requests, a loaded 2-core machine).
-const PICTURE_WAIT: Duration = Duration::from_secs(20);
-const SNAPSHOT_WAIT: Duration = Duration::from_secs(5);
-
-struct Terminal {
-    name: &'static str,
-    user: &'static str,
-    colour: Colour,
-    tone: u32,
-    baresip: Baresip,
-    /// The daemon's participant id for the current call.
-    id: u64,
-}
-
-fn room(d: &Daemon) -> Value {
-    d.api_get("/rooms/1000").json()
-}
-
-fn participants(d: &Daemon) -> Vec<Value> {
-    room(d)["participants"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// The participant whose remote URI is `user`'s.
-fn participant(d: &Daemon, user: &str) -> Option<Value> {
-    let prefix = format!("sip:{user}@");
-    participants(d).into_iter().find(|p| {
-        p["remote_uri"]
-            .as_str()
-            .is_some_and(|u| u.contains(&prefix))
-    })
-}
-
+use diemcau_e2e::video::{solid_colour_clips, Colour};
+use diemcau_e2e::{wait_until, Daemon, DaemonOptions};
 fn video_tiles(p: &Value) -> Vec<u64> {
     p["video_tiles"]
         .as_array()
@@ -70,7 +31,6 @@ fn video_tiles(p: &Value) -> Vec<u64> {
         .unwrap_or_default()
 }
 
-/// Each participant id with the ids on its canvas, sorted.
 fn views(d: &Daemon) -> Vec<(u64, Vec<u64>)> {
     participants(d)
         .iter()
@@ -82,7 +42,6 @@ fn views(d: &Daemon) -> Vec<(u64, Vec<u64>)> {
         .collect()
 }
 
-/// Whether every listed terminal's canvas holds exactly the others.
 fn views_are(d: &Daemon, ts: &[&Terminal]) -> bool {
     let v = views(d);
     v.len() == ts.len()
@@ -101,164 +60,6 @@ fn packets_received(d: &Daemon, user: &str, kind: &str) -> u64 {
     participant(d, user)
         .and_then(|p| stream(&p, kind).and_then(|s| s["packets_received"].as_u64()))
         .unwrap_or(0)
-}
-
-fn start_terminal(
-    d: &Daemon,
-    clip: &Path,
-    name: &'static str,
-    user: &'static str,
-    colour: Colour,
-    tone: u32,
-    account_extra: &str,
-) -> Terminal {
-    let mut opts = BaresipOptions {
-        audio_modules: vec!["g711".into()],
-        sine_hz: tone,
-        ..BaresipOptions::default()
-    }
-    .set("video_source", &format!("avformat,{}", clip.display()))
-    .set("module", "avformat.so")
-    .set("module", "snapshot.so")
-    .set("module", "sndfile.so")
-    // Offers b=AS:512 for video (the maximum less 128 for audio), so the
-    // gateway sends 512 kbit/s rather than 2 Mbit/s of 720p. At 2 Mbit/s
-    // a keyframe is a burst of ~100 packets, and a baresip starved of CPU
-    // on a loaded 2-core machine overflowed its socket buffer on them
-    // (RcvbufErrors): every keyframe arrived damaged, and baresip 1.0 asks
-    // for none on a concealed picture, so the picture stayed broken.
-    .set("rtp_bandwidth", "128-640");
-    // The dumps go to the working directory, which is the baresip's own
-    // dir (created by start(), so not known here).
-    opts = opts.set("snd_path", ".");
-    let account = Account::new(user, &format!("demo{user}"), d.sip_addr()).extra(account_extra);
-    let baresip = Baresip::start(&account.line(), opts);
-    baresip.wait_registered(WAIT).expect("registers");
-    Terminal {
-        name,
-        user,
-        colour,
-        tone,
-        baresip,
-        id: 0,
-    }
-}
-
-/// Dials the room and waits until the daemon lists the call.
-fn join(d: &Daemon, t: &mut Terminal) {
-    t.baresip.dial(&d.sip_uri("1000"));
-    assert!(
-        t.baresip.wait_for_event("CALL_ESTABLISHED", WAIT).is_some(),
-        "{}: {:?}",
-        t.name,
-        t.baresip.events()
-    );
-    let id = wait_for(WAIT, || {
-        participant(d, t.user)
-            .filter(|p| p["state"] == "connected")
-            .and_then(|p| p["id"].as_u64())
-    });
-    t.id = id.unwrap_or_else(|| panic!("{} not listed as connected: {}", t.name, room(d)));
-}
-
-fn snapshot(t: &mut Terminal, label: &str) -> Result<Census, String> {
-    let path: PathBuf = t.baresip.dir().join(format!("{label}.png"));
-    let png = t.baresip.snapshot_recv(&path, SNAPSHOT_WAIT)?;
-    census_png(&png)
-}
-
-/// A tile's colour covers at least this share of the picture (two tiles
-/// side by side or stacked give each about a third to a half).
-const PRESENT: f64 = 0.12;
-/// A colour that is not on the picture: a few blocks of coding noise.
-const ABSENT: f64 = 0.01;
-
-fn shows(c: &Census, present: &[Colour], absent: &[Colour]) -> bool {
-    present.iter().all(|p| c.share(*p) >= PRESENT) && absent.iter().all(|a| c.share(*a) <= ABSENT)
-}
-
-/// Snapshots until the picture shows `present` and not `absent`, for at
-/// most PICTURE_WAIT; panics with the last census otherwise.
-fn wait_for_picture(
-    t: &mut Terminal,
-    label: &str,
-    present: &[Colour],
-    absent: &[Colour],
-) -> Census {
-    let deadline = Instant::now() + PICTURE_WAIT;
-    let mut last = Err("no snapshot taken".to_owned());
-    let mut n = 0;
-    while Instant::now() < deadline {
-        n += 1;
-        last = snapshot(t, &format!("{label}{n}"));
-        if let Ok(c) = &last {
-            if shows(c, present, absent) {
-                return c.clone();
-            }
-        }
-        sleep(Duration::from_millis(500));
-    }
-    panic!(
-        "{} ({}) should see {present:?} and not {absent:?} within {PICTURE_WAIT:?}; last of {n} snapshots: {last:?}",
-        t.name, t.colour
-    );
-}
-
-/// The decoded-audio dump of the terminal's current call: the newest
-/// `dump-*-dec.wav` in its dir.
-fn received_audio(t: &Terminal) -> Wav {
-    let newest = std::fs::read_dir(t.baresip.dir())
-        .ok()
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .filter(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            n.starts_with("dump-") && n.ends_with("-dec.wav")
-        })
-        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
-    let Some(entry) = newest else {
-        panic!(
-            "{}: sndfile wrote no dump-*-dec.wav in {}",
-            t.name,
-            t.baresip.dir().display()
-        );
-    };
-    let bytes =
-        std::fs::read(entry.path()).unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()));
-    parse_wav(&bytes).unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()))
-}
-
-/// The received audio's last 2 s hold each of `heard` and `t`'s own tone
-/// below a tenth of the weakest of them.
-fn assert_hears(t: &Terminal, heard: &[&Terminal]) {
-    let wav = received_audio(t);
-    assert!(
-        wav.duration_secs() >= 3.0,
-        "{}: only {:.1} s of received audio dumped",
-        t.name,
-        wav.duration_secs()
-    );
-    let tail = wav.last_secs(2.0);
-    let own = tone_amplitude(&tail, wav.rate, f64::from(t.tone));
-    let mut weakest = f64::MAX;
-    for o in heard {
-        let a = tone_amplitude(&tail, wav.rate, f64::from(o.tone));
-        assert!(
-            a > 500.0,
-            "{} hears {} ({} Hz) at only {a:.0} (own {own:.0})",
-            t.name,
-            o.name,
-            o.tone
-        );
-        weakest = weakest.min(a);
-    }
-    assert!(
-        own < weakest / 10.0,
-        "{} hears itself ({} Hz): {own:.0} against {weakest:.0}",
-        t.name,
-        t.tone
-    );
 }
 
 /// The SDP answer's video m-line, rtpmaps and fmtps from the terminal's SIP

@@ -628,3 +628,72 @@ fn digest_algorithms_global_and_per_terminal() {
         "listed twice",
     );
 }
+
+#[test]
+fn webrtc_section_defaults_and_values() {
+    let cfg = ok(BASE);
+    assert!(cfg.webrtc.enabled);
+    assert!(cfg.webrtc.links.is_empty());
+    assert_eq!(cfg.webrtc.gather_timeout, Duration::from_secs(2));
+    let cfg = ok(&with(
+        r#"
+[webrtc]
+stun_server = "stun://stun.example.test:3478"
+ice_addresses = ["192.0.2.10"]
+public_address = "203.0.113.10"
+ice_port_min = 30000
+ice_port_max = 30999
+token = "whip-secret"
+
+[[webrtc.links]]
+room = "1000"
+name = "Nền tảng họp quốc gia"
+whip_url = "http://127.0.0.1:9000/whip/r1"
+whep_url = "http://127.0.0.1:9000/whep/r1"
+
+[[rooms]]
+number = "1000"
+name = "Phòng"
+"#,
+    ));
+    assert_eq!(cfg.webrtc.ice_ports, Some((30000, 30999)));
+    assert_eq!(cfg.webrtc.token.as_deref(), Some("whip-secret"));
+    assert_eq!(cfg.webrtc.links[0].name, "Nền tảng họp quốc gia");
+    assert_eq!(cfg.webrtc.links[0].retry_max, Duration::from_secs(30));
+}
+
+#[test]
+fn webrtc_mistakes_name_their_line() {
+    let room = "\n[[rooms]]\nnumber = \"1000\"\nname = \"Phòng\"\n";
+    fails_at(
+        &with("[webrtc]\nstun_server = \"stun.example.test\"\n"),
+        "stun_server",
+        "stun://",
+    );
+    fails_at(
+        &with("[webrtc]\nice_port_min = 31000\nice_port_max = 30000\n"),
+        "ice_port_min",
+        "min below max",
+    );
+    fails_at(
+        &with(&format!(
+            "[[webrtc.links]]\nroom = \"2000\"\nname = \"x\"\nwhip_url = \"http://h/whip\"\n{room}"
+        )),
+        "room = \"2000\"",
+        "unknown room 2000",
+    );
+    fails_at(
+        &with(&format!(
+            "[[webrtc.links]]\nroom = \"1000\"\nname = \"x\"\nwhip_url = \"https://h/whip\"\n{room}"
+        )),
+        "whip_url",
+        "https",
+    );
+    fails_at(
+        &with(&format!(
+            "[[webrtc.links]]\nroom = \"1000\"\nname = \"x\"\n{room}"
+        )),
+        "room = \"1000\"",
+        "whip_url, whep_url or both",
+    );
+}

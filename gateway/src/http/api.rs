@@ -111,7 +111,10 @@ async fn remove_link(
     if webrtc(&s)?.stop_link(id) {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::new(StatusCode::NOT_FOUND, format!("link {id} not found")))
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("link {id} not found"),
+        ))
     }
 }
 

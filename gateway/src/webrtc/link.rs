@@ -225,9 +225,28 @@ async fn connect(svc: &Arc<WebrtcService>, cfg: &LinkConfig) -> Result<Up, Strin
     let (room, media, participant, pairs) = svc
         .seat(&cfg.room, None, &cfg.name, remote, &id, 2)
         .map_err(|e| e.to_string())?;
-    match connect_media(svc, cfg, &id, whip.as_ref(), whep.as_ref(), &media, participant, pairs).await {
+    match connect_media(
+        svc,
+        cfg,
+        &id,
+        whip.as_ref(),
+        whep.as_ref(),
+        &media,
+        participant,
+        pairs,
+    )
+    .await
+    {
         Ok((peers, relays, whip_res, whep_res)) => {
-            svc.register(&id, SessionKind::Link, room, participant, media, peers, relays);
+            svc.register(
+                &id,
+                SessionKind::Link,
+                room,
+                participant,
+                media,
+                peers,
+                relays,
+            );
             Ok(Up {
                 session: id,
                 participant,
@@ -342,7 +361,11 @@ async fn connect_media(
                 MediaKind::Audio => CodecName::Opus.to_string(),
                 MediaKind::Video => CodecName::Vp8.to_string(),
             },
-            payload_type: if kind == MediaKind::Audio { OPUS_PT } else { VP8_PT },
+            payload_type: if kind == MediaKind::Audio {
+                OPUS_PT
+            } else {
+                VP8_PT
+            },
             local_port: pair.rtp_port(),
             direction: direction.as_str().to_string(),
         });
@@ -419,12 +442,7 @@ async fn watch_until_down(
     }
 }
 
-async fn tear_down(
-    svc: &std::sync::Weak<WebrtcService>,
-    cfg: &LinkConfig,
-    up: Up,
-    why: &str,
-) {
+async fn tear_down(svc: &std::sync::Weak<WebrtcService>, cfg: &LinkConfig, up: Up, why: &str) {
     tracing::warn!(room = %cfg.room, link = %cfg.name, why, "link down");
     if let Some(s) = svc.upgrade() {
         let _ = s.leave(&up.session, why).await;

@@ -6,7 +6,7 @@ use std::sync::Weak;
 
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
-use prometheus::{GaugeVec, IntGaugeVec, Opts};
+use prometheus::{GaugeVec, IntCounterVec, IntGaugeVec, Opts};
 
 use super::service::{SessionKind, WebrtcService};
 
@@ -21,6 +21,9 @@ struct Families {
     rtt: GaugeVec,
     lost: GaugeVec,
     bandwidth: GaugeVec,
+    link_up: IntGaugeVec,
+    link_connects: IntCounterVec,
+    link_failures: IntCounterVec,
 }
 
 const LABELS: [&str; 3] = ["room", "participant", "kind"];
@@ -62,6 +65,27 @@ fn families() -> Result<Families, prometheus::Error> {
             ),
             &LABELS,
         )?,
+        link_up: IntGaugeVec::new(
+            Opts::new(
+                "diemcau_webrtc_link_up",
+                "1 while a link to an external platform is connected",
+            ),
+            &["room", "link"],
+        )?,
+        link_connects: IntCounterVec::new(
+            Opts::new(
+                "diemcau_webrtc_link_connects_total",
+                "Times a link connected",
+            ),
+            &["room", "link"],
+        )?,
+        link_failures: IntCounterVec::new(
+            Opts::new(
+                "diemcau_webrtc_link_failures_total",
+                "Failed link attempts and drops",
+            ),
+            &["room", "link"],
+        )?,
     })
 }
 
@@ -74,6 +98,9 @@ impl SessionCollector {
             f.rtt.desc(),
             f.lost.desc(),
             f.bandwidth.desc(),
+            f.link_up.desc(),
+            f.link_connects.desc(),
+            f.link_failures.desc(),
         ]
         .into_iter()
         .flatten()
@@ -92,11 +119,20 @@ impl Collector for SessionCollector {
         let Ok(f) = families() else {
             return Vec::new();
         };
-        let sessions = self
-            .service
-            .upgrade()
-            .map(|s| s.sessions())
-            .unwrap_or_default();
+        let service = self.service.upgrade();
+        let sessions = service.as_ref().map(|s| s.sessions()).unwrap_or_default();
+        for l in service.as_ref().map(|s| s.links()).unwrap_or_default() {
+            let labels = [l.room.as_str(), l.name.as_str()];
+            f.link_up
+                .with_label_values(&labels)
+                .set(i64::from(l.state == "connected"));
+            f.link_connects
+                .with_label_values(&labels)
+                .inc_by(l.connects);
+            f.link_failures
+                .with_label_values(&labels)
+                .inc_by(l.failures);
+        }
         for kind in SessionKind::ALL {
             let n = sessions.iter().filter(|s| s.kind == kind.as_str()).count();
             f.sessions.with_label_values(&[kind.as_str()]).set(n as i64);
@@ -129,6 +165,9 @@ impl Collector for SessionCollector {
         out.extend(f.rtt.collect());
         out.extend(f.lost.collect());
         out.extend(f.bandwidth.collect());
+        out.extend(f.link_up.collect());
+        out.extend(f.link_connects.collect());
+        out.extend(f.link_failures.collect());
         out
     }
 }

@@ -115,6 +115,7 @@ async fn join(
         name: q.get("name").cloned(),
         pin: q.get("pin").cloned().filter(|p| !p.is_empty()),
         bearer: bearer(&headers),
+        exclude: q.get("exclude").cloned(),
         offer: body,
     };
     match svc.join(req).await {

@@ -87,6 +87,9 @@ pub struct JoinRequest {
     pub name: Option<String>,
     pub pin: Option<String>,
     pub bearer: Option<String>,
+    /// WHEP: the session id of a WHIP publisher in the same room whose
+    /// media this viewer must not get back (our bridge links set it).
+    pub exclude: Option<String>,
     pub offer: String,
 }
 
@@ -142,8 +145,16 @@ fn combine(all: Vec<PeerStats>) -> Option<PeerStats> {
         (a, b) => a.or(b),
     };
     all.into_iter().reduce(|a, b| PeerStats {
-        ice_state: if rank(b.ice_state) > rank(a.ice_state) { b.ice_state } else { a.ice_state },
-        dtls_state: if rank(b.dtls_state) > rank(a.dtls_state) { b.dtls_state } else { a.dtls_state },
+        ice_state: if rank(b.ice_state) > rank(a.ice_state) {
+            b.ice_state
+        } else {
+            a.ice_state
+        },
+        dtls_state: if rank(b.dtls_state) > rank(a.dtls_state) {
+            b.dtls_state
+        } else {
+            a.dtls_state
+        },
         connection_state: if rank(b.connection_state) > rank(a.connection_state) {
             b.connection_state
         } else {
@@ -170,6 +181,8 @@ pub struct WebrtcService {
     sessions: Mutex<HashMap<String, Arc<Session>>>,
     events: mpsc::UnboundedSender<Ev>,
     joins: prometheus::IntCounterVec,
+    /// `diemcau_calls{protocol="webrtc"}`, next to the SIP calls.
+    calls: prometheus::IntGaugeVec,
     /// Links to external platforms; `bool`: from the config file (a reload
     /// replaces those), else added through the API.
     links: Mutex<Vec<(Arc<super::link::Link>, bool)>>,
@@ -212,6 +225,7 @@ impl WebrtcService {
         rooms: SharedRooms,
         cfg: WebrtcConfig,
         registry: &prometheus::Registry,
+        calls: prometheus::IntGaugeVec,
     ) -> Result<Arc<WebrtcService>, crate::GatewayError> {
         diemcau_mixer::webrtc::init()?;
         let joins = prometheus::IntCounterVec::new(
@@ -231,6 +245,7 @@ impl WebrtcService {
             sessions: Mutex::new(HashMap::new()),
             events: events.clone(),
             joins,
+            calls,
             links: Mutex::new(Vec::new()),
             last_link: std::sync::atomic::AtomicU64::new(0),
         });
@@ -398,6 +413,16 @@ impl WebrtcService {
         }
         let name = clean_name(req.name.as_deref(), req.kind);
         let id = session_id();
+        let options = diemcau_mixer::room::ParticipantOptions {
+            viewer: req.kind == SessionKind::Whep,
+            exclude: req
+                .exclude
+                .as_deref()
+                .and_then(|x| self.session_room(x))
+                .filter(|(_, room)| self.same_room(room, &req.room))
+                .map(|(p, _)| vec![p])
+                .unwrap_or_default(),
+        };
         let (number, media, participant, pairs) = self.take_seat(&req, &name, &id, &plan)?;
         match self
             .connect(
@@ -409,12 +434,21 @@ impl WebrtcService {
                 &media,
                 participant,
                 pairs,
+                options,
             )
             .await
         {
             Ok((peer, answer)) => {
                 let relays = peer.lines().iter().map(|l| l.relay.clone()).collect();
-                self.register(&id, req.kind, number, participant, media, vec![peer], relays);
+                self.register(
+                    &id,
+                    req.kind,
+                    number,
+                    participant,
+                    media,
+                    vec![peer],
+                    relays,
+                );
                 tracing::info!(session = %id, kind = req.kind.as_str(), room = %req.room, participant, name = %name, "WebRTC session joined");
                 Ok(Joined {
                     session: id,
@@ -513,7 +547,11 @@ impl WebrtcService {
     }
 
     /// Marks a seated participant connected, with its streams.
-    pub(super) fn seated(&self, participant: u64, streams: Vec<crate::rooms::StreamInfo>) -> Result<(), WebrtcError> {
+    pub(super) fn seated(
+        &self,
+        participant: u64,
+        streams: Vec<crate::rooms::StreamInfo>,
+    ) -> Result<(), WebrtcError> {
         let mut rooms = lock(&self.rooms);
         let p = rooms
             .rooms
@@ -523,6 +561,13 @@ impl WebrtcService {
         p.state = ParticipantState::Connected;
         p.connected_at = Some(Instant::now());
         p.streams = streams;
+        let room = rooms
+            .rooms
+            .values()
+            .find(|r| r.participants.contains_key(&participant))
+            .map(|r| r.config.number.clone())
+            .unwrap_or_default();
+        self.calls.with_label_values(&["webrtc", &room]).inc();
         Ok(())
     }
 
@@ -558,9 +603,16 @@ impl WebrtcService {
         let inbound = s
             .relays
             .iter()
-            .map(|r| r.counters().to_mixer.load(std::sync::atomic::Ordering::Relaxed))
+            .map(|r| {
+                r.counters()
+                    .to_mixer
+                    .load(std::sync::atomic::Ordering::Relaxed)
+            })
             .sum();
-        let states = lock(&s.peers).iter().map(|p| p.connection_state()).collect();
+        let states = lock(&s.peers)
+            .iter()
+            .map(|p| p.connection_state())
+            .collect();
         Some((inbound, states))
     }
 
@@ -586,7 +638,10 @@ impl WebrtcService {
 
     async fn free_seat(&self, room: &str, participant: u64, media: &MediaRoom) {
         if let Some(r) = lock(&self.rooms).rooms.get_mut(room) {
-            r.participants.remove(&participant);
+            let gone = r.participants.remove(&participant);
+            if gone.is_some_and(|p| p.connected_at.is_some()) {
+                self.calls.with_label_values(&["webrtc", room]).dec();
+            }
         }
         let _ = media.remove_participant(participant);
     }
@@ -602,6 +657,7 @@ impl WebrtcService {
         media: &Arc<MediaRoom>,
         participant: u64,
         pairs: Vec<PortPair>,
+        options: diemcau_mixer::room::ParticipantOptions,
     ) -> Result<(WebRtcPeer, String), WebrtcError> {
         let internal = |e: diemcau_mixer::MixerError| WebrtcError::Internal(e.to_string());
         let mut relays = Vec::new();
@@ -645,7 +701,7 @@ impl WebrtcService {
             streams.push((pair, spec));
         }
         media
-            .add_participant(participant, name, streams)
+            .add_participant_with(participant, name, streams, options)
             .await
             .map_err(internal)?;
         self.seated(participant, infos)?;
@@ -684,6 +740,13 @@ impl WebrtcService {
             Some(false) => Err(WebrtcError::IceRestart),
             None => Err(WebrtcError::NoSuchSession),
         }
+    }
+
+    /// Whether a room number and a dialled number or alias name the same room.
+    fn same_room(&self, number: &str, dialled: &str) -> bool {
+        lock(&self.rooms)
+            .find_mut(dialled)
+            .is_some_and(|r| r.config.number == number)
     }
 
     /// Reads the rooms under their lock.
@@ -731,7 +794,7 @@ impl WebrtcService {
                 }
             })
             .collect();
-        out.sort_by(|a, b| a.participant.cmp(&b.participant));
+        out.sort_by_key(|s| s.participant);
         out
     }
 
@@ -760,7 +823,14 @@ impl WebrtcService {
                 }
             }
             Ev::Peer(id, PeerEvent::Bandwidth(bps)) => {
-                tracing::debug!(session = %id, bps, "WebRTC bandwidth estimate");
+                // The peer's estimate of what it can receive: our encoder
+                // for it follows (within what it negotiated).
+                let s = lock(&self.sessions).get(&id).cloned();
+                if let Some(s) = s {
+                    let kbps = u32::try_from(bps / 1000).unwrap_or(u32::MAX);
+                    tracing::debug!(session = %id, kbps, "WebRTC bandwidth estimate");
+                    let _ = s.media.set_bitrate_limit(s.participant, Some(kbps));
+                }
             }
             Ev::Leave(participant, reason) => {
                 let id = lock(&self.sessions)

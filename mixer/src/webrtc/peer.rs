@@ -165,8 +165,8 @@ pub fn without_unsupported_feedback(sdp: &str) -> String {
     sdp.lines()
         .map(|l| l.trim_end_matches('\r'))
         .filter(|l| {
-            !l.starts_with("a=extmap:")
-                && !(l.starts_with("a=rtcp-fb:") && l.ends_with(" transport-cc"))
+            let transport_cc = l.starts_with("a=rtcp-fb:") && l.ends_with(" transport-cc");
+            !(l.starts_with("a=extmap:") || transport_cc)
         })
         .fold(String::new(), |mut out, l| {
             out.push_str(l);
@@ -314,7 +314,11 @@ impl WebRtcPeer {
     /// The appsrc feeding one of our m-lines, linked to webrtcbin's pad
     /// `sink_<mline>` (named, so that webrtcbin binds it to the transceiver
     /// of that m-line).
-    fn add_source(&self, line: &PeerLine, mline: u32) -> Result<(), MixerError> {
+    fn add_source(
+        &self,
+        line: &PeerLine,
+        mline: u32,
+    ) -> Result<gst_webrtc::WebRTCRTPTransceiver, MixerError> {
         let mut caps = line.gst_caps()?;
         if let Some(s) = caps.make_mut().structure_mut(0) {
             s.set("ssrc", line.relay.ssrc());
@@ -338,7 +342,8 @@ impl WebRtcPeer {
             .map_err(|e| err(format!("link to sink_{mline}: {e:?}")))?;
         src.sync_state_with_parent()?;
         line.relay.set_outgoing(Some(src));
-        Ok(())
+        sink.property::<Option<gst_webrtc::WebRTCRTPTransceiver>>("transceiver")
+            .ok_or_else(|| err(format!("sink_{mline} has no transceiver")))
     }
 
     fn transceivers(&self) -> Vec<gst_webrtc::WebRTCRTPTransceiver> {
@@ -396,20 +401,25 @@ impl WebRtcPeer {
         let lines: Vec<PeerLine> = plan.iter().flatten().cloned().collect();
         let peer = WebRtcPeer::build(name, lines, cfg)?;
         peer.set_remote(gst_webrtc::WebRTCSDPType::Offer, offer)?;
-        for t in peer.transceivers() {
-            let mline = t.mlineindex();
-            match plan.get(mline as usize).and_then(Option::as_ref) {
-                Some(line) => {
-                    t.set_codec_preferences(Some(&line.gst_caps()?));
-                    t.set_direction(line.direction());
-                }
-                None => t.set_direction(Dir::Inactive),
-            }
-        }
+        // webrtcbin 1.22 makes no transceivers when the offer is set, and
+        // a sink pad's transceiver starts without a kind: left alone, the
+        // answer matched them to m-lines by caps that were or were not
+        // there yet (inactive lines now and then). Each planned line gets
+        // its transceiver now, with its one codec and direction, in m-line
+        // order, so webrtcbin pairs them by kind and answers that codec.
         for (mline, line) in plan.iter().enumerate() {
-            if let Some(line) = line.as_ref().filter(|l| l.send) {
-                peer.add_source(line, mline as u32)?;
-            }
+            let Some(line) = line else { continue };
+            let t = if line.send {
+                peer.add_source(line, mline as u32)?
+            } else {
+                peer.webrtcbin
+                    .emit_by_name::<gst_webrtc::WebRTCRTPTransceiver>(
+                        "add-transceiver",
+                        &[&line.direction(), &line.gst_caps()?],
+                    )
+            };
+            t.set_codec_preferences(Some(&line.gst_caps()?));
+            t.set_direction(line.direction());
         }
         let reply = call(&peer.webrtcbin, "create-answer", &[&None::<gst::Structure>])?
             .ok_or_else(|| err("create-answer: no reply"))?;
@@ -430,17 +440,15 @@ impl WebRtcPeer {
     ) -> Result<(WebRtcPeer, String), MixerError> {
         let peer = WebRtcPeer::build(name, lines.clone(), cfg)?;
         for (mline, line) in lines.iter().enumerate() {
-            if line.send {
-                peer.add_source(line, mline as u32)?;
+            let t = if line.send {
+                peer.add_source(line, mline as u32)?
             } else {
                 peer.webrtcbin
                     .emit_by_name::<gst_webrtc::WebRTCRTPTransceiver>(
                         "add-transceiver",
                         &[&line.direction(), &line.gst_caps()?],
-                    );
-            }
-        }
-        for (t, line) in peer.transceivers().iter().zip(&lines) {
+                    )
+            };
             t.set_direction(line.direction());
             t.set_codec_preferences(Some(&line.gst_caps()?));
         }
@@ -553,20 +561,14 @@ impl WebRtcPeer {
             estimated_bps: lock(&self.shared).estimated_bps,
             ..PeerStats::default()
         };
-        let promise = gst::Promise::new();
+        // The reply comes on webrtcbin's thread; wait for it, bounded.
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let promise = gst::Promise::with_change_func(move |reply| {
+            let _ = tx.try_send(reply.ok().flatten().map(|r| r.to_owned()));
+        });
         self.webrtcbin
             .emit_by_name::<()>("get-stats", &[&None::<gst::Pad>, &promise]);
-        let deadline = Instant::now() + timeout;
-        let reply = loop {
-            if let Some(r) = promise.get_reply() {
-                break Some(r.to_owned());
-            }
-            if Instant::now() >= deadline {
-                promise.interrupt();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
+        let reply = rx.recv_timeout(timeout).ok().flatten();
         if let Some(reply) = reply {
             read_stats(&reply, &mut out);
         }

@@ -143,3 +143,70 @@ fn rtp_and_keyframe_requests_cross_a_dtls_srtp_connection() {
     drop(a);
     drop(b);
 }
+
+/// The other way round, as our WHEP client does: the offerer only
+/// receives (bundle-only second line), the answerer sends.
+#[test]
+fn a_receive_only_offer_gets_media_from_the_answerer() {
+    gst::init().unwrap();
+    let mixer_a = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mixer_b = UdpSocket::bind("127.0.0.1:0").unwrap();
+    mixer_a
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let relays_a: Vec<Arc<Relay>> = (0..2)
+        .map(|_| Arc::new(Relay::bind(mixer_a.local_addr().unwrap()).unwrap()))
+        .collect();
+    let relays_b: Vec<Arc<Relay>> = (0..2)
+        .map(|_| Arc::new(Relay::bind(mixer_b.local_addr().unwrap()).unwrap()))
+        .collect();
+    let opus =
+        "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000".to_string();
+    let lines = |relays: &[Arc<Relay>], send: bool| {
+        vec![
+            PeerLine {
+                kind: MediaKind::Audio,
+                caps: opus.clone(),
+                send,
+                recv: !send,
+                relay: relays[0].clone(),
+            },
+            PeerLine {
+                kind: MediaKind::Video,
+                caps: vp8(),
+                send,
+                recv: !send,
+                relay: relays[1].clone(),
+            },
+        ]
+    };
+    let noop: super::peer::EventSink = Arc::new(|_| {});
+    let (a, offer) = WebRtcPeer::offer(
+        "test-whep-client",
+        lines(&relays_a, false),
+        &config(),
+        noop.clone(),
+    )
+    .unwrap();
+    let plan = lines(&relays_b, true).into_iter().map(Some).collect();
+    let (_b, answer) =
+        WebRtcPeer::answer("test-whep-server", &offer, plan, &config(), noop).unwrap();
+    assert!(answer.contains("a=sendonly"), "{answer}");
+    a.apply_answer(&answer).unwrap();
+    let to = relays_b[1].local_addr().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut buf = [0u8; 2000];
+    let mut got = false;
+    let mut seq = 0u16;
+    while Instant::now() < deadline && !got {
+        seq = seq.wrapping_add(1);
+        mixer_b.send_to(&rtp(seq), to).unwrap();
+        if let Ok((n, _)) = mixer_a.recv_from(&mut buf) {
+            got = n > 12 && buf[1] & 0x7f == 96;
+        }
+    }
+    assert!(
+        got,
+        "no video reached the offerer; offer:\n{offer}\nanswer:\n{answer}"
+    );
+}

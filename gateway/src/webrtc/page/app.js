@@ -298,17 +298,18 @@
 
   async function leave() {
     const url = app.sessionUrl;
+    const failed = app.state === "error";
     teardown(false);
+    if (!failed) {
+      setState("left");
+      status("Bạn đã rời phòng.");
+    }
     if (url) {
       try {
         await fetch(url, { method: "DELETE" });
       } catch (_) {
         // The daemon drops the session on its media timeout anyway.
       }
-    }
-    if (app.state !== "error") {
-      setState("left");
-      status("Bạn đã rời phòng.");
     }
   }
 

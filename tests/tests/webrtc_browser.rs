@@ -314,7 +314,10 @@ fn a_browser_sees_and_hears_a_sip_terminal_and_is_seen_and_heard() {
     );
     eprintln!("removed {:?} after #leave", left.elapsed());
     if let Err(e) = br.wait("window.diemcau.state === 'left'", WAIT) {
-        panic!("the page did not leave: {e}; {}", br.eval("window.diemcau.state"));
+        panic!(
+            "the page did not leave: {e}; {}",
+            br.eval("window.diemcau.state")
+        );
     }
     assert_eq!(br.eval("window.diemcau.pc === null"), true);
     let gone = d.get(session.as_str().unwrap_or_default());

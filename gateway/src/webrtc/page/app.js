@@ -78,7 +78,7 @@
       const b = document.createElement("button");
       b.type = "button";
       b.dataset.room = r.number;
-      b.textContent = `${r.number} · ${r.name} (${r.participants}/${r.max_participants})${r.has_pin ? " 🔒" : ""}`;
+      b.textContent = `${r.number} · ${r.name} (${r.participants}/${r.max_participants})${r.has_pin ? " · có PIN" : ""}`;
       b.addEventListener("click", () => {
         $("room").value = r.number;
         roomChanged();
@@ -386,8 +386,8 @@
       li.append(name);
       if (p.muted) {
         const m = document.createElement("span");
-        m.textContent = "🔇";
-        m.title = "Đã bị tắt tiếng";
+        m.className = "badge";
+        m.textContent = "tắt tiếng";
         li.append(m);
       }
       const tag = document.createElement("span");
@@ -397,7 +397,12 @@
       li.classList.toggle("me", p.id === s.participant);
       const speaking = s.active_speaker !== null && p.id === s.active_speaker;
       li.classList.toggle("speaking", speaking);
-      if (speaking) li.title = "Đang nói";
+      if (speaking) {
+        const b = document.createElement("span");
+        b.className = "badge";
+        b.textContent = "đang nói";
+        name.after(b);
+      }
       return li;
     });
     ul.replaceChildren(...items);

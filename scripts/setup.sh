@@ -4,7 +4,8 @@
 #   scripts/setup.sh run     build + run the daemon (compiler, GStreamer, fonts)
 #   scripts/setup.sh test    run + the real peers the tests drive (baresip,
 #                            linphonec, sipp, tshark, kamailio,
-#                            systemd-analyze, curl, jq)
+#                            systemd-analyze, curl, jq, chromium with
+#                            playwright-core from npm, aiortc from PyPI)
 #   scripts/setup.sh bench   test + what bench/ uses (same set today)
 #
 # Idempotent: packages already installed are skipped, and apt-get is not
@@ -36,6 +37,10 @@ test_pkgs=(
   kamailio                    # reference registrar (bench; cheap to have)
   systemd                     # systemd-analyze verify on the unit
   iproute2 curl jq
+  # WebRTC: headless chromium joins through the page, driven by
+  # playwright-core (tests/browser, npm ci); aiortc is the WHIP/WHEP
+  # client (a venv, see below).
+  chromium nodejs python3 python3-venv
 )
 bench_pkgs=(kamailio sip-tester curl jq)
 
@@ -77,8 +82,35 @@ for pkg in "${wanted[@]}"; do
   [[ $status == "install ok installed" ]] || missing+=("$pkg")
 done
 
+# Test purpose: the node and python packages the WebRTC tests use, after
+# the Debian ones. playwright-core never downloads a browser (Debian's
+# chromium is used); aiortc goes in its own venv, found by the tests at
+# ${XDG_CACHE_HOME:-~/.cache}/diemcau/aiortc-venv (DIEMCAU_AIORTC_PYTHON
+# overrides).
+test_extras() {
+  local root venv
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  if [[ ! -d $root/tests/browser/node_modules/playwright-core ]]; then
+    log "npm ci in tests/browser (playwright-core)"
+    (cd "$root/tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+  venv=${XDG_CACHE_HOME:-$HOME/.cache}/diemcau/aiortc-venv
+  if [[ ! -x $venv/bin/python ]] || ! "$venv/bin/python" -c 'import aiortc' 2>/dev/null; then
+    log "pip install aiortc into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q aiortc
+  fi
+}
+
+# Debian's npm is its own package; NodeSource's nodejs ships npm and
+# conflicts with it: ask for it only when there is no npm at all.
+if [[ $purpose != run ]] && ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
+
 if ((${#missing[@]} == 0)); then
   log "all ${#seen[@]} packages for '$purpose' are installed"
+  [[ $purpose == run ]] || test_extras
   exit 0
 fi
 
@@ -112,4 +144,5 @@ fi
 if printf '%s\n' "${missing[@]}" | grep -qx kamailio && command -v systemctl >/dev/null 2>&1; then
   "${as_root[@]}" systemctl disable --now kamailio >/dev/null 2>&1 || true
 fi
+[[ $purpose == run ]] || test_extras
 log "done"

@@ -152,6 +152,27 @@ impl Default for BaresipOptions {
 }
 
 impl BaresipOptions {
+    /// A terminal whose camera plays `clip` (see
+    /// [`crate::video::solid_colour_clips`]) and whose microphone is a
+    /// `tone_hz` sine, in G.711, that can snapshot what it receives and
+    /// dumps the decoded audio (`dump-*-dec.wav`, see
+    /// [`Baresip::received_audio`]) into its own dir.
+    pub fn camera(clip: &std::path::Path, tone_hz: u32) -> BaresipOptions {
+        BaresipOptions {
+            audio_modules: vec!["g711".into()],
+            sine_hz: tone_hz,
+            ..BaresipOptions::default()
+        }
+        .set("video_source", &format!("avformat,{}", clip.display()))
+        .set("module", "avformat.so")
+        .set("module", "snapshot.so")
+        .set("module", "sndfile.so")
+        // b=AS:512: keyframes small enough for a baresip starved of CPU
+        // (see room_video.rs).
+        .set("rtp_bandwidth", "128-640")
+        .set("snd_path", ".")
+    }
+
     pub fn audio_only() -> BaresipOptions {
         BaresipOptions {
             video: false,
@@ -475,6 +496,23 @@ impl Baresip {
                 .filter(|b| b.ends_with(&[0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]))
         })
         .ok_or_else(|| format!("no snapshot at {text} within {timeout:?} (no video decoded?)"))
+    }
+
+    /// The decoded audio of the current call: the newest `dump-*-dec.wav`
+    /// that `sndfile` wrote (see [`BaresipOptions::camera`]).
+    pub fn received_audio(&self) -> Result<crate::audio::Wav, String> {
+        let newest = fs::read_dir(self.dir())
+            .map_err(|e| format!("{}: {e}", self.dir().display()))?
+            .filter_map(Result::ok)
+            .filter(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.starts_with("dump-") && n.ends_with("-dec.wav")
+            })
+            .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok())
+            .ok_or_else(|| format!("no dump-*-dec.wav in {}", self.dir().display()))?;
+        let bytes =
+            fs::read(newest.path()).map_err(|e| format!("{}: {e}", newest.path().display()))?;
+        crate::audio::parse_wav(&bytes).map_err(|e| format!("{}: {e}", newest.path().display()))
     }
 
     /// Waits for an event of `kind` (`CALL_ESTABLISHED`, `CALL_CLOSED`,

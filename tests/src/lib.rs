@@ -13,8 +13,10 @@
 //! and the log tails printed. `DIEMCAU_BIN` picks the daemon binary
 //! (default `target/debug/diemcau`), `DIEMCAU_E2E_KEEP=1` keeps all dirs.
 
+pub mod aiortc;
 pub mod audio;
 pub mod baresip;
+pub mod browser;
 pub mod daemon;
 pub mod http;
 pub mod linphone;

@@ -21,7 +21,7 @@ impl Colour {
     pub const ALL: [Colour; 3] = [Colour::Red, Colour::Green, Colour::Blue];
 
     /// `0xAARRGGBB` as videotestsrc's `foreground-color` takes it.
-    fn argb(self) -> u32 {
+    pub fn argb(self) -> u32 {
         match self {
             Colour::Red => 0xffff_0000,
             Colour::Green => 0xff00_ff00,
@@ -123,8 +123,21 @@ impl fmt::Display for Census {
 
 const BLOCK: usize = 8;
 
-/// Decodes a PNG (baresip's `snapshot` writes RGB) and counts its colours.
-pub fn census_png(bytes: &[u8]) -> Result<Census, String> {
+/// A PNG (baresip's `snapshot` and chromium's screenshots write RGB or
+/// RGBA) as rows of RGB pixels.
+struct Rgb {
+    width: usize,
+    height: usize,
+    pixels: Vec<[u8; 3]>,
+}
+
+impl Rgb {
+    fn at(&self, x: usize, y: usize) -> [u8; 3] {
+        self.pixels[y * self.width + x]
+    }
+}
+
+fn decode_png(bytes: &[u8]) -> Result<Rgb, String> {
     let mut decoder = png::Decoder::new(Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().map_err(|e| format!("png: {e}"))?;
@@ -140,8 +153,26 @@ pub fn census_png(bytes: &[u8]) -> Result<Census, String> {
         png::ColorType::Rgba => 4,
         other => return Err(format!("png: colour type {other:?}, want RGB")),
     };
-    let (w, h) = (info.width as usize, info.height as usize);
+    let (width, height) = (info.width as usize, info.height as usize);
     let stride = info.line_size;
+    let mut pixels = Vec::with_capacity(width * height);
+    for y in 0..height {
+        for x in 0..width {
+            let p = &buf[y * stride + x * px..][..3];
+            pixels.push([p[0], p[1], p[2]]);
+        }
+    }
+    Ok(Rgb {
+        width,
+        height,
+        pixels,
+    })
+}
+
+/// Decodes a PNG and counts its colours.
+pub fn census_png(bytes: &[u8]) -> Result<Census, String> {
+    let img = decode_png(bytes)?;
+    let (w, h) = (img.width, img.height);
     let mut counts = [0usize; 3];
     let mut blocks = 0usize;
     for by in 0..h / BLOCK {
@@ -149,7 +180,7 @@ pub fn census_png(bytes: &[u8]) -> Result<Census, String> {
             let mut sum = [0u32; 3];
             for y in by * BLOCK..(by + 1) * BLOCK {
                 for x in bx * BLOCK..(bx + 1) * BLOCK {
-                    let p = &buf[y * stride + x * px..][..3];
+                    let p = img.at(x, y);
                     for c in 0..3 {
                         sum[c] += u32::from(p[c]);
                     }
@@ -166,9 +197,60 @@ pub fn census_png(bytes: &[u8]) -> Result<Census, String> {
         return Err(format!("png: {w}x{h} is too small"));
     }
     Ok(Census {
-        width: info.width,
-        height: info.height,
+        width: w as u32,
+        height: h as u32,
         share: counts.map(|n| n as f64 / blocks as f64),
+    })
+}
+
+/// What the bottom middle of a picture holds where the mixer lays a
+/// tile's name (white text on a dark plate, centred at the bottom).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelArea {
+    /// Share of the bottom fifth's middle three fifths that is plate-dark.
+    pub dark: f64,
+    /// Share of light pixels inside the dark pixels' bounding box: the text.
+    pub text: f64,
+    /// The dark pixels' bounding box (x0, y0, x1, y1), if any.
+    pub plate: Option<(usize, usize, usize, usize)>,
+}
+
+/// Looks for a name label at the bottom middle of a one-tile picture.
+pub fn label_area_png(bytes: &[u8]) -> Result<LabelArea, String> {
+    let img = decode_png(bytes)?;
+    let (w, h) = (img.width, img.height);
+    let (x0, x1, y0) = (w / 5, w - w / 5, h - h / 5);
+    let dark = |p: [u8; 3]| p.iter().all(|c| *c < 60);
+    let light = |p: [u8; 3]| p.iter().all(|c| *c > 170);
+    let mut n_dark = 0usize;
+    let mut bbox: Option<(usize, usize, usize, usize)> = None;
+    for y in y0..h {
+        for x in x0..x1 {
+            if dark(img.at(x, y)) {
+                n_dark += 1;
+                bbox = Some(match bbox {
+                    None => (x, y, x, y),
+                    Some((a, b, c, d)) => (a.min(x), b.min(y), c.max(x), d.max(y)),
+                });
+            }
+        }
+    }
+    let area = ((x1 - x0) * (h - y0)).max(1);
+    let text = bbox.map_or(0.0, |(a, b, c, d)| {
+        let mut n = 0usize;
+        for y in b..=d {
+            for x in a..=c {
+                if light(img.at(x, y)) {
+                    n += 1;
+                }
+            }
+        }
+        n as f64 / ((c - a + 1) * (d - b + 1)) as f64
+    });
+    Ok(LabelArea {
+        dark: n_dark as f64 / area as f64,
+        text,
+        plate: bbox,
     })
 }
 
@@ -225,6 +307,29 @@ mod tests {
         assert!((c.share(Colour::Red) - 0.375).abs() < 1e-9, "{c}");
         assert!((c.share(Colour::Blue) - 0.375).abs() < 1e-9, "{c}");
         assert_eq!(c.share(Colour::Green), 0.0, "{c}");
+    }
+
+    #[test]
+    fn a_label_plate_with_text_is_found_and_a_plain_picture_has_none() {
+        // Red picture, a dark plate at the bottom middle with a light bar
+        // (the "text") inside it.
+        let labelled = png_of(100, 100, |x, y| {
+            if (40..60).contains(&x) && (86..96).contains(&y) {
+                if (45..55).contains(&x) && (89..93).contains(&y) {
+                    [235, 235, 235]
+                } else {
+                    [20, 20, 20]
+                }
+            } else {
+                [220, 20, 20]
+            }
+        });
+        let l = label_area_png(&labelled).unwrap();
+        assert_eq!(l.plate, Some((40, 86, 59, 95)), "{l:?}");
+        assert!((l.text - 40.0 / 200.0).abs() < 1e-9, "{l:?}");
+        assert!((l.dark - 160.0 / 1200.0).abs() < 1e-9, "{l:?}");
+        let plain = label_area_png(&png_of(100, 100, |_, _| [220, 20, 20])).unwrap();
+        assert_eq!((plain.dark, plain.text, plain.plate), (0.0, 0.0, None));
     }
 
     #[test]

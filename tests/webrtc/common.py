@@ -85,3 +85,33 @@ def write_png(path, width, height, rgb_rows):
 def fail(message):
     say(event="error", message=message)
     sys.exit(1)
+
+
+async def negotiate(pc, connected, url, token, what):
+    """Offers, POSTs the offer to the WHIP/WHEP endpoint, applies the answer
+    and waits for the connection; returns the resource's Location."""
+    import asyncio
+    from aiortc import RTCSessionDescription
+
+    # aiortc gathers every candidate in setLocalDescription: no trickle.
+    await pc.setLocalDescription(await pc.createOffer())
+    status, headers, body = post_offer(url, pc.localDescription.sdp, token)
+    location = headers.get("Location") or headers.get("location")
+    say(
+        event="answered",
+        status=status,
+        location=location,
+        candidates=[l for l in body.splitlines() if l.startswith("a=candidate:")],
+        body=body if status != 201 else "",
+    )
+    if status != 201 or not location:
+        await pc.close()
+        fail(f"{what} POST answered {status}: {body.strip()}")
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
+    try:
+        await asyncio.wait_for(connected.wait(), 20)
+    except asyncio.TimeoutError:
+        await pc.close()
+        fail(f"not connected within 20 s: {pc.connectionState}")
+    say(event="connected")
+    return location

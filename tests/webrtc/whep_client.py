@@ -8,13 +8,12 @@ usage: whep_client.py URL [--token T] [--seconds 8] --png OUT.png --wav OUT.wav
 
 import argparse
 import asyncio
-import struct
 import wave
 
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError
 
-from common import delete, fail, post_offer, resource_url, say, write_png
+from common import delete, negotiate, resource_url, say, write_png
 
 
 class Sink:
@@ -97,26 +96,7 @@ async def main():
 
     pc.addTransceiver("audio", direction="recvonly")
     pc.addTransceiver("video", direction="recvonly")
-    await pc.setLocalDescription(await pc.createOffer())
-    status, headers, body = post_offer(a.url, pc.localDescription.sdp, a.token)
-    location = headers.get("Location") or headers.get("location")
-    say(
-        event="answered",
-        status=status,
-        location=location,
-        candidates=[l for l in body.splitlines() if l.startswith("a=candidate:")],
-        body=body if status != 201 else "",
-    )
-    if status != 201 or not location:
-        await pc.close()
-        fail(f"WHEP POST answered {status}: {body.strip()}")
-    await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
-    try:
-        await asyncio.wait_for(connected.wait(), 20)
-    except asyncio.TimeoutError:
-        await pc.close()
-        fail(f"not connected within 20 s: {pc.connectionState}")
-    say(event="connected")
+    location = await negotiate(pc, connected, a.url, a.token, "WHEP")
     await asyncio.sleep(a.seconds)
     sink.write_png(a.png)
     sink.write_wav(a.wav)

@@ -15,9 +15,9 @@ import sys
 import time
 
 import av
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCPeerConnection
 
-from common import delete, fail, post_offer, resource_url, rgb_to_yuv, say
+from common import delete, negotiate, resource_url, rgb_to_yuv, say
 
 VIDEO_RATE = 90000
 FPS = 15
@@ -121,27 +121,7 @@ async def main():
 
     pc.addTransceiver(ToneTrack(a.tone), direction="sendonly")
     pc.addTransceiver(ColourTrack(width, height, rgb), direction="sendonly")
-    # aiortc gathers every candidate in setLocalDescription: no trickle.
-    await pc.setLocalDescription(await pc.createOffer())
-    status, headers, body = post_offer(a.url, pc.localDescription.sdp, a.token)
-    location = headers.get("Location") or headers.get("location")
-    say(
-        event="answered",
-        status=status,
-        location=location,
-        candidates=[l for l in body.splitlines() if l.startswith("a=candidate:")],
-        body=body if status != 201 else "",
-    )
-    if status != 201 or not location:
-        await pc.close()
-        fail(f"WHIP POST answered {status}: {body.strip()}")
-    await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
-    try:
-        await asyncio.wait_for(connected.wait(), 20)
-    except asyncio.TimeoutError:
-        await pc.close()
-        fail(f"not connected within 20 s: {pc.connectionState}")
-    say(event="connected")
+    location = await negotiate(pc, connected, a.url, a.token, "WHIP")
 
     stop = asyncio.ensure_future(stdin_closed())
     await asyncio.wait([stop], timeout=a.seconds)

@@ -367,6 +367,24 @@ impl WebRtcPeer {
         Ok(())
     }
 
+    /// The transceiver of one of our m-lines, with its one codec and
+    /// direction: a source on a sink pad when we send, else a receiving
+    /// transceiver.
+    fn add_line(&self, line: &PeerLine, mline: u32) -> Result<(), MixerError> {
+        let t = if line.send {
+            self.add_source(line, mline)?
+        } else {
+            self.webrtcbin
+                .emit_by_name::<gst_webrtc::WebRTCRTPTransceiver>(
+                    "add-transceiver",
+                    &[&line.direction(), &line.gst_caps()?],
+                )
+        };
+        t.set_codec_preferences(Some(&line.gst_caps()?));
+        t.set_direction(line.direction());
+        Ok(())
+    }
+
     /// Our `"offer"` or `"answer"` from webrtcbin.
     fn create(&self, what: &str) -> Result<gst_webrtc::WebRTCSessionDescription, MixerError> {
         let signal = format!("create-{what}");
@@ -417,18 +435,9 @@ impl WebRtcPeer {
         // its transceiver now, with its one codec and direction, in m-line
         // order, so webrtcbin pairs them by kind and answers that codec.
         for (mline, line) in plan.iter().enumerate() {
-            let Some(line) = line else { continue };
-            let t = if line.send {
-                peer.add_source(line, mline as u32)?
-            } else {
-                peer.webrtcbin
-                    .emit_by_name::<gst_webrtc::WebRTCRTPTransceiver>(
-                        "add-transceiver",
-                        &[&line.direction(), &line.gst_caps()?],
-                    )
-            };
-            t.set_codec_preferences(Some(&line.gst_caps()?));
-            t.set_direction(line.direction());
+            if let Some(line) = line {
+                peer.add_line(line, mline as u32)?;
+            }
         }
         let answer = peer.create("answer")?;
         let text = peer.set_local(answer, cfg.gather_timeout)?;
@@ -445,17 +454,7 @@ impl WebRtcPeer {
     ) -> Result<(WebRtcPeer, String), MixerError> {
         let peer = WebRtcPeer::build(name, lines.clone(), cfg)?;
         for (mline, line) in lines.iter().enumerate() {
-            let t = if line.send {
-                peer.add_source(line, mline as u32)?
-            } else {
-                peer.webrtcbin
-                    .emit_by_name::<gst_webrtc::WebRTCRTPTransceiver>(
-                        "add-transceiver",
-                        &[&line.direction(), &line.gst_caps()?],
-                    )
-            };
-            t.set_direction(line.direction());
-            t.set_codec_preferences(Some(&line.gst_caps()?));
+            peer.add_line(line, mline as u32)?;
         }
         let offer = peer.create("offer")?;
         let text = peer.set_local(offer, cfg.gather_timeout)?;

@@ -106,6 +106,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
+    // Handlers first: a SIGHUP that arrives once /healthz answers but
+    // before the signal loop runs would otherwise kill the daemon (the
+    // default action).
+    let handlers = Signals::install()?;
     let metrics = Metrics::new()?;
     let (inbound_tx, inbound_rx) = mpsc::channel(4096);
     let transports = Transports::bind(
@@ -178,7 +182,7 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
     }
     systemd::spawn_watchdog();
 
-    signals(&path, input_tx, admin_token, webrtc).await;
+    signals(handlers, &path, input_tx, admin_token, webrtc).await;
     tracing::info!("shutting down");
     let _ = systemd::stopping();
     let _ = stop_tx.send(true);
@@ -189,21 +193,35 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
 
 /// Wait for SIGTERM/SIGINT; on SIGHUP reload rooms and terminals. A bad new
 /// config is logged and the running one kept.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Signals, GatewayError> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+}
+
 async fn signals(
+    handlers: Signals,
     path: &std::path::Path,
     input: mpsc::Sender<CoreInput>,
     admin_token: Arc<RwLock<String>>,
     webrtc: Option<Arc<WebrtcService>>,
 ) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::hangup()),
-    ) else {
-        tracing::error!("cannot install signal handlers");
-        return;
-    };
+    let Signals {
+        mut term,
+        mut int,
+        mut hup,
+    } = handlers;
     loop {
         tokio::select! {
             _ = term.recv() => return,

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod control;
 pub mod error;
+pub mod h323;
 pub mod http;
 pub mod metrics;
 pub mod room_metrics;

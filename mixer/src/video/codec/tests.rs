@@ -408,7 +408,15 @@ fn bitrate_changes_while_encoding() {
             "{codec:?}: {high:.0} kbit/s at 1200, {low:.0} after the change to 250, {fresh:.0} started at 250"
         );
         assert!(high > 800.0, "{codec:?} at 1200 kbit/s sent {high:.0}");
-        assert!(low < high / 2.0, "{codec:?}: {high:.0} -> {low:.0}");
+        // How low an encoder goes on this picture depends on the machine
+        // (VP8 stayed at ~530 kbit/s for a 250 target on a slow CI box),
+        // so the change is judged against a fresh encoder at the low rate:
+        // well below the high rate, and most of the way there.
+        assert!(fresh < high * 0.75, "{codec:?}: {fresh:.0} at 250, {high:.0} at 1200");
+        assert!(
+            high - low > 0.7 * (high - fresh),
+            "{codec:?}: {high:.0} -> {low:.0}, fresh at 250: {fresh:.0}"
+        );
         assert!(
             (low - fresh).abs() < fresh * 0.3,
             "{codec:?}: {low:.0} after the change, {fresh:.0} from the start"

@@ -1,0 +1,5 @@
+//! H.323: the gatekeeper (H.225.0 RAS), call signalling (H.225.0 over Q.931
+//! and TPKT) and H.245 control, bringing H.323 terminals into the same rooms
+//! as SIP and WebRTC participants.
+
+pub mod asn1;

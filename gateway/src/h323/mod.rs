@@ -3,3 +3,5 @@
 //! as SIP and WebRTC participants.
 
 pub mod asn1;
+pub mod media;
+pub mod tpkt;

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use std::sync::{Arc, RwLock};
 
 use diemcau_gateway::config::Config;
+use diemcau_gateway::control::{Command, DialTarget};
+use diemcau_gateway::h323::signalling::Signalling;
 use diemcau_gateway::room_metrics::RoomCollector;
 use diemcau_gateway::sip::endpoint::{Core, CoreInput};
 use diemcau_gateway::sip::transport::Transports;
@@ -142,13 +144,46 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
     } else {
         None
     };
+    let h323 = match h323_listen(&config) {
+        Some(listen) => Some(
+            Signalling::start(
+                listen,
+                config.public_address(),
+                config.media_ip(),
+                shared.rooms.clone(),
+                &metrics.registry,
+                metrics.calls.clone(),
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let (input_tx, input_rx) = mpsc::channel(256);
 
-    // The HTTP API talks to the core through commands.
+    // The HTTP API talks to the core through commands; H.323 dial-outs go
+    // to the H.323 signalling.
     let (cmd_tx, mut cmd_rx) = mpsc::channel(64);
     let fwd = input_tx.clone();
+    let h323_dial = h323.clone();
     tokio::spawn(async move {
         while let Some(c) = cmd_rx.recv().await {
+            let c = match (c, &h323_dial) {
+                (
+                    Command::DialOut {
+                        room,
+                        target: DialTarget::H323(to),
+                        reply,
+                    },
+                    Some(h),
+                ) => {
+                    let h = h.clone();
+                    tokio::spawn(async move {
+                        let _ = reply.send(h.dial_out(&room, &to).await);
+                    });
+                    continue;
+                }
+                (c, _) => c,
+            };
             if fwd.send(CoreInput::Command(c)).await.is_err() {
                 break;
             }
@@ -189,6 +224,13 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), http_task).await;
     core_task.abort();
     Ok(())
+}
+
+/// Where H.323 call signalling listens; `None`: H.323 is off.
+fn h323_listen(_config: &Config) -> Option<std::net::SocketAddr> {
+    std::env::var("DIEMCAU_H323_LISTEN")
+        .ok()
+        .and_then(|v| v.parse().ok())
 }
 
 /// Wait for SIGTERM/SIGINT; on SIGHUP reload rooms and terminals. A bad new

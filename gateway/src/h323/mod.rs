@@ -5,3 +5,5 @@
 pub mod asn1;
 pub mod media;
 pub mod tpkt;
+pub mod call;
+pub mod signalling;

@@ -1,0 +1,4 @@
+//! H.323 peers for the tests.
+
+pub mod caller;
+pub mod media_peer;

@@ -1,0 +1,302 @@
+//! H.323 calls into the rooms (issue 5): an H.323 caller built on the
+//! gateway's own stack (fast start, H.245 tunnelled or on its own TCP
+//! connection) and a baresip SIP terminal in room 1000 see and hear each
+//! other; the room dials the caller out from the admin API; an unknown
+//! room is refused with Release Complete and the right reason; garbage on
+//! the call signalling port is answered or dropped and other calls go on.
+//!
+//! Media is judged as the room tests do: the baresip's snapshot shows the
+//! caller's colour, its decoded audio holds the caller's tone; the caller
+//! decodes the room's H.264 (the baresip's colour) and its A-law (the
+//! baresip's tone).
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use diemcau_e2e::audio::tone_amplitude;
+use diemcau_e2e::h323::caller::{CallRecord, Caller};
+use diemcau_e2e::ports;
+use diemcau_e2e::room_terminal::*;
+use diemcau_e2e::util::TempDir;
+use diemcau_e2e::video::{solid_colour_clips, Colour};
+use diemcau_e2e::{wait_for, wait_until, Daemon, DaemonOptions};
+use diemcau_gateway::h323::call::reason::{Ending, ReleaseReason};
+use diemcau_gateway::h323::call::signal::Kind;
+
+const CALL_WAIT: Duration = Duration::from_secs(10);
+
+fn start_daemon(opts: DaemonOptions) -> (Daemon, SocketAddr) {
+    let port = ports::free_tcp_port();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let d = Daemon::start(opts.env("DIEMCAU_H323_LISTEN", &addr.to_string()));
+    assert!(
+        wait_until(Duration::from_secs(10), || TcpStream::connect(addr).is_ok()),
+        "H.323 call signalling does not listen on {addr}"
+    );
+    (d, addr)
+}
+
+fn h323_participant(d: &Daemon) -> Option<Value> {
+    participants(d)
+        .into_iter()
+        .find(|p| p["protocol"] == "h323")
+}
+
+fn connected_h323(d: &Daemon) -> Option<Value> {
+    h323_participant(d).filter(|p| p["state"] == "connected")
+}
+
+/// The caller's newest decoded frame shows `colour` (the baresip's tile).
+fn caller_sees(caller: &Caller, colour: Colour) -> bool {
+    wait_until(PICTURE_WAIT, || {
+        caller
+            .media
+            .picture()
+            .is_ok_and(|c| c.share(colour) >= PRESENT)
+    })
+}
+
+/// Both ways, audio and video, between the caller and terminal A.
+fn judge_media(d: &Daemon, a: &mut Terminal, caller: &Caller) {
+    let rec = caller
+        .wait(CALL_WAIT, |r| r.connected && r.streams.len() == 2)
+        .unwrap_or_else(|| {
+            panic!(
+                "caller not connected with audio and video: {:?}",
+                caller.record()
+            )
+        });
+    let with_media = |p: &Value| p["streams"].as_array().is_some_and(|s| s.len() == 2);
+    let p = wait_for(WAIT, || connected_h323(d).filter(with_media))
+        .unwrap_or_else(|| panic!("no connected h323 participant with media: {}", room(d)));
+    let kinds: Vec<&str> = p["streams"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|s| s["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(kinds, ["audio", "video"], "{p}");
+    assert_eq!(p["streams"][0]["codec"], "PCMA", "{p}");
+    assert_eq!(p["streams"][1]["codec"], "H264", "{p}");
+    assert_eq!(p["display_name"], caller.name, "{p}");
+    assert!(rec.streams.iter().all(|s| s.peer_rtp.is_some()), "{rec:?}");
+
+    // A sees the caller's colour (and not its own), hears its tone.
+    wait_for_picture(a, "h323-", &[caller.media.colour], &[a.colour]);
+    assert!(
+        caller_sees(caller, a.colour),
+        "the caller's decoded picture never showed {} ({:?}); {:?}\n{}",
+        a.colour,
+        caller.media.picture(),
+        caller.media.received(),
+        caller.media.logs()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let wav = received_audio(a);
+    let tail = wav.last_secs(2.0);
+    let heard = tone_amplitude(&tail, wav.rate, f64::from(caller.media.tone));
+    assert!(
+        heard > 500.0,
+        "A hears the caller's {} Hz at only {heard:.0}",
+        caller.media.tone
+    );
+    let from_a = caller.media.hears(a.tone);
+    let own = caller.media.hears(caller.media.tone);
+    assert!(
+        from_a > 500.0 && own < from_a / 10.0,
+        "the caller hears A's {} Hz at {from_a:.0}, itself at {own:.0}\n{}",
+        a.tone,
+        caller.media.logs()
+    );
+    let calls = d.metric("diemcau_calls", &[("protocol", "h323"), ("room", "1000")]);
+    assert_eq!(calls, Some(1.0), "{}", d.metrics());
+}
+
+fn hang_up_and_check(d: &Daemon, caller: &Caller) {
+    caller.hang_up();
+    assert!(
+        caller.wait(CALL_WAIT, |r| r.ended.is_some()).is_some(),
+        "the caller's call did not end"
+    );
+    assert!(
+        wait_until(WAIT, || h323_participant(d).is_none()),
+        "the room still lists the caller: {}",
+        room(d)
+    );
+    assert_eq!(
+        d.metric("diemcau_calls", &[("protocol", "h323"), ("room", "1000")]),
+        Some(0.0)
+    );
+}
+
+fn terminal_a(d: &Daemon, dir: &TempDir) -> Terminal {
+    let clips = solid_colour_clips(dir.path(), &[Colour::Red]);
+    let mut a = start_terminal(d, &clips[0], "A", "101", Colour::Red, 440, "");
+    join(d, &mut a);
+    a
+}
+
+#[test]
+fn fast_start_and_tunnelled_h245_with_a_sip_terminal() {
+    let started = Instant::now();
+    let dir = TempDir::new("h323-clips");
+    let (d, addr) = start_daemon(DaemonOptions::default());
+    let mut a = terminal_a(&d, &dir);
+    let caller = Caller::dial(
+        "Điểm cầu H.323",
+        &["h323-a"],
+        addr,
+        "1000",
+        Colour::Green,
+        660,
+        false,
+    );
+    judge_media(&d, &mut a, &caller);
+    let rec = caller.record();
+    assert_eq!(
+        &rec.received[..3],
+        &[Kind::CallProceeding, Kind::Alerting, Kind::Connect],
+        "{rec:?}"
+    );
+    assert!(!rec.separate_h245, "H.245 is tunnelled");
+    hang_up_and_check(&d, &caller);
+    eprintln!("h323 fast start call: {:?}", started.elapsed());
+}
+
+#[test]
+fn separate_h245_channel() {
+    let started = Instant::now();
+    let dir = TempDir::new("h323-clips");
+    let (d, addr) = start_daemon(DaemonOptions::default());
+    let mut a = terminal_a(&d, &dir);
+    let caller = Caller::dial(
+        "H.323 B",
+        &["h323-b"],
+        addr,
+        "1000",
+        Colour::Blue,
+        880,
+        true,
+    );
+    assert!(
+        caller.wait(CALL_WAIT, |r| r.separate_h245).is_some(),
+        "the daemon never opened the H.245 connection: {:?}",
+        caller.record()
+    );
+    judge_media(&d, &mut a, &caller);
+    hang_up_and_check(&d, &caller);
+    eprintln!("h323 separate H.245 call: {:?}", started.elapsed());
+}
+
+#[test]
+fn dial_out_from_the_api() {
+    let started = Instant::now();
+    let dir = TempDir::new("h323-clips");
+    let (d, _addr) = start_daemon(DaemonOptions::default());
+    let mut a = terminal_a(&d, &dir);
+    let caller = Caller::listen("Terminal H.323", &["h323-c"], Colour::Green, 660);
+    let to = caller.listen_addr.expect("listening").to_string();
+    let r = d.api_post("/rooms/1000/dial", &serde_json::json!({ "h323": to }));
+    assert_eq!(r.status, 201, "{}", r.json());
+    let v = r.json();
+    assert_eq!(v["protocol"], "h323", "{v}");
+    assert_eq!(v["direction"], "outbound", "{v}");
+    judge_media(&d, &mut a, &caller);
+    // Hang-up from the API: the caller gets Release Complete.
+    let id = connected_h323(&d)
+        .and_then(|p| p["id"].as_u64())
+        .expect("listed");
+    let r = d.api_delete(&format!("/rooms/1000/participants/{id}"));
+    assert!(r.status < 300, "{}", r.status);
+    let rec = caller
+        .wait(CALL_WAIT, |r| r.ended.is_some())
+        .unwrap_or_else(|| panic!("no Release Complete: {:?}", caller.record()));
+    assert!(rec.received.contains(&Kind::ReleaseComplete), "{rec:?}");
+    assert!(wait_until(WAIT, || h323_participant(&d).is_none()));
+    // An address nobody listens on is refused.
+    let nobody = format!("127.0.0.1:{}", ports::free_tcp_port());
+    let r = d.api_post("/rooms/1000/dial", &serde_json::json!({ "h323": nobody }));
+    assert!(r.status >= 400, "{}", r.status);
+    eprintln!("h323 dial-out: {:?}", started.elapsed());
+}
+
+fn refused(d: &Daemon, addr: SocketAddr, dest: &str) -> CallRecord {
+    let caller = Caller::dial("X", &["h323-x"], addr, dest, Colour::Green, 660, false);
+    let rec = caller
+        .wait(CALL_WAIT, |r| r.ended.is_some())
+        .unwrap_or_else(|| panic!("{dest}: not released: {:?}", caller.record()));
+    assert!(h323_participant(d).is_none(), "{}", room(d));
+    rec
+}
+
+#[test]
+fn refusals_and_bad_input() {
+    let (d, addr) = start_daemon(
+        DaemonOptions::default().room(diemcau_e2e::Room::new("2000", "Có PIN").pin("4321")),
+    );
+    // Unknown room: unreachableDestination, cause 1 (unallocated number).
+    let rec = refused(&d, addr, "9999");
+    assert_eq!(rec.received, [Kind::ReleaseComplete], "{rec:?}");
+    assert_eq!(
+        rec.ended,
+        Some((
+            Ending::Rejected,
+            Some(ReleaseReason::UnreachableDestination)
+        ))
+    );
+    assert_eq!(rec.peer_cause, Some(1));
+    // Wrong PIN: securityDenied, cause 21.
+    let rec = refused(&d, addr, "2000*1111");
+    assert_eq!(
+        rec.ended,
+        Some((Ending::Rejected, Some(ReleaseReason::SecurityDenied)))
+    );
+    assert_eq!(rec.peer_cause, Some(21));
+    assert_eq!(
+        d.metric(
+            "diemcau_h323_release_complete_total",
+            &[("reason", "unreachableDestination"), ("direction", "sent")]
+        ),
+        Some(1.0)
+    );
+
+    // Garbage that is not TPKT: the daemon closes the connection.
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").ok();
+    let mut buf = [0u8; 256];
+    assert!(
+        matches!(s.read(&mut buf), Ok(0) | Err(_)),
+        "still open after garbage"
+    );
+    // TPKT around malformed Q.931/PER: Release Complete, then close.
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let bad = [
+        0x08, 0x02, 0x00, 0x01, 0x05, 0x7e, 0x00, 0x04, 0x05, 0xff, 0xff, 0xff,
+    ];
+    s.write_all(&diemcau_gateway::h323::tpkt::encode(&bad).unwrap())
+        .ok();
+    let mut got = Vec::new();
+    let _ = s.read_to_end(&mut got);
+    let mut dec = diemcau_gateway::h323::tpkt::Decoder::new(65_535);
+    dec.push(&got);
+    let answer = dec.next_packet().ok().flatten().expect("an answer");
+    let rc = diemcau_gateway::h323::call::wire::decode(&answer).expect("decodable");
+    assert_eq!(rc.kind(), Kind::ReleaseComplete);
+    assert_eq!(rc.cause, Some(95), "invalid message");
+
+    // And a good call still goes through.
+    let caller = Caller::dial("Y", &["h323-y"], addr, "1000", Colour::Green, 660, false);
+    assert!(
+        caller.wait(CALL_WAIT, |r| r.connected).is_some(),
+        "{:?}",
+        caller.record()
+    );
+    assert!(
+        wait_until(WAIT, || connected_h323(&d).is_some()),
+        "{}",
+        room(&d)
+    );
+}

@@ -3,3 +3,6 @@
 //! as SIP and WebRTC participants.
 
 pub mod asn1;
+
+#[cfg(test)]
+pub(crate) mod testdata;

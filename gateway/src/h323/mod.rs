@@ -3,7 +3,10 @@
 //! as SIP and WebRTC participants.
 
 pub mod asn1;
-pub mod media;
-pub mod tpkt;
 pub mod call;
+pub mod media;
 pub mod signalling;
+pub mod tpkt;
+
+#[cfg(test)]
+pub(crate) mod testdata;

@@ -259,7 +259,9 @@ mod tests {
         assert!(!back.from_destination);
         assert_eq!(back.called_number.as_deref(), Some("1000*1234"));
         assert_eq!(back.calling_number.as_deref(), Some("2001"));
-        assert_eq!(back.display.as_deref(), Some("?i?m c?u"));
+        // Q.931 Display carries "?i?m c?u"; the UUIE's display name wins.
+        assert_eq!(back.display.as_deref(), Some("Điểm cầu"));
+        assert!(bytes.windows(8).any(|w| w == b"?i?m c?u"));
         assert_eq!(back.destination, s.destination);
         assert!(back.tunnelling);
 

@@ -614,9 +614,16 @@ impl Conn {
             return;
         }
         self.connected = true;
-        let Some(s) = &self.seat else { return };
+        let Some(s) = &mut self.seat else { return };
+        let name: Option<String> = call
+            .peer_name()
+            .map(|n| n.chars().filter(|c| !c.is_control()).take(64).collect());
+        if let Some(n) = name.filter(|n| !n.trim().is_empty()) {
+            s.display = n;
+        }
         let mut rooms = lock(&self.svc.rooms);
         if let Some(p) = rooms.participant_mut(&s.room, s.participant) {
+            p.display_name = s.display.clone();
             p.state = ParticipantState::Connected;
             p.connected_at = Some(Instant::now());
             p.call_id = hex(&call.call_identifier());
@@ -707,7 +714,12 @@ impl Admission for RoomAdmission<'_> {
                 }
             }
         }
-        let dial = parsed.ok_or(Ending::NoSuchRoom)?;
+        let dial = match parsed {
+            Some(d) => d,
+            // A Setup that names nothing we can read as a room.
+            None if req.dialled.is_empty() => return Err(Ending::BadAddress),
+            None => return Err(Ending::NoSuchRoom),
+        };
         let r = rooms.find_mut(&dial.room).ok_or(Ending::NoSuchRoom)?;
         if let Some(pin) = &r.config.pin {
             if dial.pin.as_deref() != Some(pin.as_str()) {

@@ -79,7 +79,8 @@ pub struct AdmitRequest {
 /// The room side of incoming calls, implemented by the I/O edge.
 pub trait Admission {
     /// Seats the caller in the room it dialled (or says why not) and
-    /// reserves its media ports.
+    /// reserves its media ports. `dialled` may be empty (a terminal
+    /// answering a call from the room, which names nobody).
     fn admit(&mut self, req: &AdmitRequest) -> Result<LocalMedia, Ending>;
     /// A listening address for a separate H.245 channel, when the peer
     /// neither tunnels nor gives its own.
@@ -165,6 +166,8 @@ pub struct Call {
     /// The media as last reported to the edge.
     reported: Vec<H323Stream>,
     deadline: Option<(Instant, Ending)>,
+    /// The peer's name (its Setup or Connect display).
+    peer_name: Option<String>,
     out: Vec<Output>,
 }
 
@@ -196,6 +199,7 @@ impl Call {
             streams: Vec::new(),
             reported: Vec::new(),
             deadline: None,
+            peer_name: None,
             out: Vec::new(),
         }
     }
@@ -256,6 +260,11 @@ impl Call {
     /// The media as negotiated so far.
     pub fn streams(&self) -> &[H323Stream] {
         &self.streams
+    }
+
+    /// The peer's name, from its Setup or Connect.
+    pub fn peer_name(&self) -> Option<&str> {
+        self.peer_name.as_deref()
     }
 
     /// Whether H.245 runs on a separate connection.
@@ -436,6 +445,15 @@ impl Call {
             }
             (Role::Outgoing, Kind::Connect) => {
                 if self.state != State::Active {
+                    self.peer_name =
+                        s.display
+                            .clone()
+                            .filter(|d| !d.trim().is_empty())
+                            .or_else(|| {
+                                s.destination
+                                    .iter()
+                                    .find_map(|a| a.text().map(str::to_string))
+                            });
                     self.state = State::Active;
                     self.out.push(Output::Connected);
                     self.deadline = Some((now + MEDIA_SETUP_TIMEOUT, Ending::NoCommonCapability));
@@ -482,10 +500,7 @@ impl Call {
             .clone()
             .filter(|d| !d.trim().is_empty())
             .unwrap_or_else(|| remote.clone());
-        if dialled.is_empty() {
-            self.release_inner(Ending::BadAddress);
-            return;
-        }
+        self.peer_name = Some(caller.clone());
         let req = AdmitRequest {
             dialled,
             caller,

@@ -598,6 +598,9 @@ impl Signal {
                 self.conference_id = <[u8; 16]>::try_from(s.conference_id.as_ref()).ok();
                 self.destination = aliases(&s.connected_address);
                 self.mcu = s.destination_info.mcu.is_some();
+                if let Some(d) = s.display_name.iter().flatten().next() {
+                    self.display = Some(bmp_text(&d.name));
+                }
                 (Kind::Connect, &s.call_identifier)
             }
             H323MessageBody::ReleaseComplete(s) => {

@@ -3,3 +3,4 @@
 //! as SIP and WebRTC participants.
 
 pub mod asn1;
+pub mod h245;

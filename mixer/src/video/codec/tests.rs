@@ -412,7 +412,10 @@ fn bitrate_changes_while_encoding() {
         // (VP8 stayed at ~530 kbit/s for a 250 target on a slow CI box),
         // so the change is judged against a fresh encoder at the low rate:
         // well below the high rate, and most of the way there.
-        assert!(fresh < high * 0.75, "{codec:?}: {fresh:.0} at 250, {high:.0} at 1200");
+        assert!(
+            fresh < high * 0.75,
+            "{codec:?}: {fresh:.0} at 250, {high:.0} at 1200"
+        );
         assert!(
             high - low > 0.7 * (high - fresh),
             "{codec:?}: {high:.0} -> {low:.0}, fresh at 250: {fresh:.0}"

@@ -562,8 +562,10 @@ impl Session {
         ));
     }
 
-    /// H.245 §C.2.1.2: the larger terminal type is master; with equal
-    /// types, the number that is larger modulo 2^24. `None`: identical.
+    /// H.245 §8.2: the larger terminal type is master; with equal types,
+    /// we are master when (their number - ours) modulo 2^24 is below 2^23
+    /// (H.245 Annex C, as OpenH323/H323Plus compute it). `None`:
+    /// indeterminate (a difference of 0 or 2^23).
     fn determine(&self, m: &MasterSlaveDetermination) -> Option<MasterSlave> {
         use std::cmp::Ordering;
         match m.terminal_type.cmp(&self.config.terminal_type) {
@@ -574,8 +576,8 @@ impl Session {
         let diff = m.status_determination_number.wrapping_sub(self.msd_number) % MSD_MODULO;
         match diff {
             0 | 0x0080_0000 => None,
-            d if d < 0x0080_0000 => Some(MasterSlave::Slave),
-            _ => Some(MasterSlave::Master),
+            d if d < 0x0080_0000 => Some(MasterSlave::Master),
+            _ => Some(MasterSlave::Slave),
         }
     }
 

@@ -128,6 +128,68 @@ fn equal_terminal_types_are_decided_by_the_numbers() {
     assert_ne!(a, b);
 }
 
+/// Our status determination number, from the MSD a started session sends.
+fn our_number(s: &mut Session) -> u32 {
+    messages(s)
+        .into_iter()
+        .find_map(|m| match m {
+            MultimediaSystemControlMessage::Request(RequestMessage::MasterSlaveDetermination(
+                m,
+            )) => Some(m.status_determination_number),
+            _ => None,
+        })
+        .expect("our MSD")
+}
+
+#[test]
+fn status_determination_numbers_decide_as_annex_c() {
+    for (offset, expected) in [
+        (1u32, MasterSlave::Master),
+        (0x7f_ffff, MasterSlave::Master),
+        (0x80_0001, MasterSlave::Slave),
+        (0xff_ffff, MasterSlave::Slave),
+    ] {
+        let now = Instant::now();
+        let mut s = Session::new(config(), now);
+        s.start(now);
+        let ours = our_number(&mut s);
+        s.handle_message(
+            MultimediaSystemControlMessage::Request(RequestMessage::MasterSlaveDetermination(
+                MasterSlaveDetermination {
+                    terminal_type: TERMINAL_TYPE_MCU,
+                    status_determination_number: (ours + offset) % (1 << 24),
+                },
+            )),
+            now,
+        );
+        // We ack with the peer's status, then its Ack of our MSD confirms ours.
+        let decision = messages(&mut s).into_iter().find_map(|m| match m {
+            MultimediaSystemControlMessage::Response(
+                ResponseMessage::MasterSlaveDeterminationAck(a),
+            ) => Some(a.decision),
+            _ => None,
+        });
+        let theirs = match expected {
+            MasterSlave::Master => MasterSlaveDeterminationAckDecision::Slave,
+            MasterSlave::Slave => MasterSlaveDeterminationAckDecision::Master,
+        };
+        assert_eq!(decision, Some(theirs.clone()), "offset {offset:#x}");
+        let ours_said = match expected {
+            MasterSlave::Master => MasterSlaveDeterminationAckDecision::Master,
+            MasterSlave::Slave => MasterSlaveDeterminationAckDecision::Slave,
+        };
+        s.handle_message(
+            MultimediaSystemControlMessage::Response(ResponseMessage::MasterSlaveDeterminationAck(
+                MasterSlaveDeterminationAck {
+                    decision: ours_said,
+                },
+            )),
+            now,
+        );
+        assert_eq!(s.master_slave(), Some(expected), "offset {offset:#x}");
+    }
+}
+
 #[test]
 fn identical_numbers_are_retried_then_fail() {
     let mut s = Session::new(config(), Instant::now());

@@ -4,6 +4,7 @@
 
 pub mod asn1;
 pub mod call;
+pub mod h245;
 pub mod media;
 pub mod signalling;
 pub mod tpkt;

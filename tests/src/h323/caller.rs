@@ -284,11 +284,11 @@ fn run(
                             streams
                                 .iter()
                                 .find(|s| s.kind == k)
-                                .and_then(|s| s.peer_rtp)
+                                .and_then(|s| Some((s.peer_rtp?, s.codec.payload_type)))
                         };
                         if !media_started {
-                            if let Some(audio) = rtp(MediaKind::Audio) {
-                                media.start(audio, rtp(MediaKind::Video));
+                            if let Some((audio, pt)) = rtp(MediaKind::Audio) {
+                                media.start(audio, pt, rtp(MediaKind::Video));
                                 media_started = true;
                             }
                         }

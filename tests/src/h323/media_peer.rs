@@ -20,11 +20,6 @@ use crate::audio::tone_amplitude;
 use crate::util::{self, TempDir};
 use crate::video::{census_png, Census, Colour};
 
-/// Payload types the caller uses: static 8 for PCMA, a dynamic one for
-/// H.264 (H.245 dynamicRTPPayloadType).
-pub const AUDIO_PT: u8 = 8;
-pub const VIDEO_PT: u8 = 109;
-
 /// One kind's relay: `public` is the caller's RTP address in H.245, `local`
 /// faces the GStreamer processes.
 struct Relay {
@@ -151,8 +146,9 @@ impl MediaPeer {
     }
 
     /// Starts sending to the daemon's RTP addresses and decoding what comes
-    /// back. `video`: None for an audio-only call.
-    pub fn start(&self, audio: SocketAddr, video: Option<SocketAddr>) {
+    /// back, with the call's payload types (A-law; H.264). `video`: None
+    /// for an audio-only call.
+    pub fn start(&self, audio: SocketAddr, audio_pt: u8, video: Option<(SocketAddr, u8)>) {
         let gst = util::require_program("gst-launch-1.0", "gstreamer1.0-tools");
         let free = || {
             UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
@@ -164,31 +160,31 @@ impl MediaPeer {
         self.audio.run(audio, audio_in, self.stop.clone());
         let mut send = format!(
             "audiotestsrc is-live=true wave=sine freq={} volume=0.5 \
-             ! audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay pt={AUDIO_PT} \
+             ! audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay pt={audio_pt} \
              ! udpsink host=127.0.0.1 port={}",
             self.tone,
             Relay::port(&self.audio.local)
         );
         let mut recv = format!(
-            "udpsrc port={audio_in} caps=application/x-rtp,media=audio,clock-rate=8000,encoding-name=PCMA,payload={AUDIO_PT} \
+            "udpsrc port={audio_in} caps=application/x-rtp,media=audio,clock-rate=8000,encoding-name=PCMA,payload={audio_pt} \
              ! rtpjitterbuffer latency=100 ! rtppcmadepay ! alawdec \
              ! audio/x-raw,format=S16LE,channels=1 ! filesink location={}",
             self.audio_path().display()
         );
-        if let Some(v) = video {
+        if let Some((v, video_pt)) = video {
             self.video.run(v, video_in, self.stop.clone());
             send.push_str(&format!(
                 " videotestsrc is-live=true pattern=ball background-color={:#x} foreground-color=0xffffffff \
                  ! video/x-raw,format=I420,width=352,height=288,framerate=15/1 \
                  ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 bitrate=256 \
                  ! video/x-h264,profile=constrained-baseline \
-                 ! rtph264pay pt={VIDEO_PT} config-interval=1 mtu=1200 \
+                 ! rtph264pay pt={video_pt} config-interval=1 mtu=1200 \
                  ! udpsink host=127.0.0.1 port={}",
                 self.colour.argb(),
                 Relay::port(&self.video.local)
             ));
             recv.push_str(&format!(
-                " udpsrc port={video_in} caps=application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload={VIDEO_PT} \
+                " udpsrc port={video_in} caps=application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload={video_pt} \
                  ! rtpjitterbuffer latency=200 ! rtph264depay ! avdec_h264 ! videoconvert ! videorate \
                  ! video/x-raw,format=RGB,framerate=2/1 ! pngenc ! multifilesink location={}/frame-%05d.png",
                 self.dir.path().display()

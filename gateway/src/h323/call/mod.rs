@@ -558,7 +558,7 @@ impl Call {
 
     fn accept_fast_start(&mut self, answers: &[Vec<u8>]) {
         let Some(local) = self.local else { return };
-        if let Some(streams) = fast_start::accept(answers, &self.proposals, &local) {
+        if let Some(streams) = fast_start::accept(answers, &local) {
             self.streams = streams;
             self.fast_started = true;
             if self.state == State::Active {

@@ -40,8 +40,55 @@ pub fn stream(
 
 /// Outgoing: our proposals (PER-encoded OLCs).
 pub fn propose(caps: &Capabilities, l: &LocalMedia) -> Vec<Vec<u8>> {
-    let channels = fs::proposals(caps, local(l, MediaKind::Audio), local(l, MediaKind::Video));
+    let base = fs::proposals(caps, local(l, MediaKind::Audio), local(l, MediaKind::Video));
+    // A channel we send for every codec we receive, not only the first: a
+    // callee that takes one of them both ways gives the mixer its one
+    // codec per kind.
+    let mut channels: Vec<fs::FastStartChannel> = Vec::new();
+    for c in &base {
+        if c.direction == FastStartDirection::Reverse {
+            let sent = channels.iter().any(|o| {
+                o.direction == FastStartDirection::Forward
+                    && o.codec.capability.same_codec(&c.codec.capability)
+            });
+            if !sent {
+                channels.push(fs::FastStartChannel {
+                    direction: FastStartDirection::Forward,
+                    media: RemoteMedia {
+                        rtp: None,
+                        rtcp: c.media.rtcp,
+                    },
+                    ..c.clone()
+                });
+            }
+        }
+        if c.direction == FastStartDirection::Reverse
+            || !channels.iter().any(|o| {
+                o.direction == c.direction && o.codec.capability.same_codec(&c.codec.capability)
+            })
+        {
+            channels.push(c.clone());
+        }
+    }
+    for (n, c) in channels.iter_mut().enumerate() {
+        c.channel = u16::try_from(n + 1).unwrap_or(u16::MAX);
+    }
     fs::encode(&channels).unwrap_or_default()
+}
+
+/// What fast start settled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settled {
+    pub streams: Vec<H323Stream>,
+    /// The peer's video channel to us (for videoFastUpdatePicture).
+    pub video_in: Option<u16>,
+}
+
+fn video_in(channels: &[fs::FastStartChannel], d: FastStartDirection) -> Option<u16> {
+    channels
+        .iter()
+        .find(|c| c.direction == d && c.codec.capability.kind() == MediaKind::Video)
+        .map(|c| c.channel)
 }
 
 /// Incoming: our answers to the caller's proposals and the media they
@@ -50,7 +97,7 @@ pub fn answer(
     proposals: &[Vec<u8>],
     caps: &Capabilities,
     l: &LocalMedia,
-) -> Option<(Vec<Vec<u8>>, Vec<H323Stream>)> {
+) -> Option<(Vec<Vec<u8>>, Settled)> {
     let parsed = fs::parse(proposals).ok()?;
     let (audio, video) = (local(l, MediaKind::Audio), local(l, MediaKind::Video));
     // The mixer has one codec per kind: we send what the caller sends us
@@ -77,13 +124,20 @@ pub fn answer(
         .iter()
         .filter_map(|s| stream(s.kind, s.send.as_ref(), s.receive.as_ref(), s.remote))
         .collect();
-    Some((answers, streams))
+    Some((
+        answers,
+        Settled {
+            streams,
+            // The caller's forward channels are its media to us.
+            video_in: video_in(&a.channels, FastStartDirection::Forward),
+        },
+    ))
 }
 
 /// Outgoing: the media the callee's answers make. An answered forward
 /// proposal is our channel to the callee (its RTP address in it), an
 /// answered reverse one the callee's channel to us.
-pub fn accept(answers: &[Vec<u8>], l: &LocalMedia) -> Option<Vec<H323Stream>> {
+pub fn accept(answers: &[Vec<u8>], l: &LocalMedia) -> Option<Settled> {
     let parsed = fs::parse(answers).ok()?;
     let mut out = Vec::new();
     for kind in [MediaKind::Audio, MediaKind::Video] {
@@ -112,7 +166,10 @@ pub fn accept(answers: &[Vec<u8>], l: &LocalMedia) -> Option<Vec<H323Stream>> {
             remote,
         ));
     }
-    (!out.is_empty()).then_some(out)
+    (!out.is_empty()).then(|| Settled {
+        streams: out,
+        video_in: video_in(&parsed, FastStartDirection::Reverse),
+    })
 }
 
 #[cfg(test)]
@@ -145,13 +202,15 @@ mod tests {
         let callee = local(6000);
         let proposals = propose(&caps(vec![CodecName::Pcma, CodecName::Pcmu]), &caller);
         assert!(proposals.len() >= 4, "{}", proposals.len());
-        let (answers, streams) = answer(
+        let (answers, settled) = answer(
             &proposals,
             &caps(vec![CodecName::Pcmu, CodecName::Pcma]),
             &callee,
         )
         .expect("answered");
+        let streams = &settled.streams;
         assert_eq!(streams.len(), 2);
+        assert!(settled.video_in.is_some());
         let audio = &streams[0];
         // What the caller sends (its first codec), both ways.
         assert_eq!(audio.codec.name, CodecName::Pcma);
@@ -165,12 +224,29 @@ mod tests {
         assert!(video.receiving);
 
         let got = accept(&answers, &caller).expect("accepted");
+        assert!(got.video_in.is_some());
+        let got = got.streams;
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].codec.name, audio.codec.name);
         assert!(got[0].receiving);
         assert_eq!(got[0].peer_rtp, Some(callee.audio.0));
         assert_eq!(got[1].peer_rtp, Some(callee.video.unwrap().0));
         assert_eq!(got[1].codec.payload_type, video.codec.payload_type);
+    }
+
+    /// A caller preferring G.722 and a callee taking only A-law: audio
+    /// still flows both ways in A-law.
+    #[test]
+    fn a_callee_with_one_codec_gets_it_both_ways() {
+        let proposals = propose(
+            &caps(vec![CodecName::G722, CodecName::Pcmu, CodecName::Pcma]),
+            &local(5000),
+        );
+        let (_, settled) =
+            answer(&proposals, &caps(vec![CodecName::Pcma]), &local(6000)).expect("answered");
+        let audio = &settled.streams[0];
+        assert_eq!(audio.codec.name, CodecName::Pcma);
+        assert!(audio.receiving && audio.peer_rtp.is_some(), "{audio:?}");
     }
 
     #[test]

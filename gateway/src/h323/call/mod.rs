@@ -162,6 +162,8 @@ pub struct Call {
     /// Outgoing: our fast start proposals, and whether they were answered.
     proposals: Vec<Vec<u8>>,
     fast_started: bool,
+    /// The peer's fast start video channel to us.
+    fast_video_in: Option<u16>,
     streams: Vec<H323Stream>,
     /// The media as last reported to the edge.
     reported: Vec<H323Stream>,
@@ -196,6 +198,7 @@ impl Call {
             tcp_out: Vec::new(),
             proposals: Vec::new(),
             fast_started: false,
+            fast_video_in: None,
             streams: Vec::new(),
             reported: Vec::new(),
             deadline: None,
@@ -523,9 +526,10 @@ impl Call {
         let mut refused = false;
         if !s.fast_start.is_empty() {
             match fast_start::answer(&s.fast_start, &self.endpoint.caps, &local) {
-                Some((a, streams)) => {
+                Some((a, settled)) => {
                     answers = a;
-                    self.streams = streams;
+                    self.streams = settled.streams;
+                    self.fast_video_in = settled.video_in;
                     self.fast_started = true;
                 }
                 None => refused = true,
@@ -558,9 +562,13 @@ impl Call {
 
     fn accept_fast_start(&mut self, answers: &[Vec<u8>]) {
         let Some(local) = self.local else { return };
-        if let Some(streams) = fast_start::accept(answers, &local) {
-            self.streams = streams;
+        if let Some(settled) = fast_start::accept(answers, &local) {
+            self.streams = settled.streams;
+            self.fast_video_in = settled.video_in;
             self.fast_started = true;
+            if let Some(c) = &mut self.control {
+                c.fast_started(settled.video_in);
+            }
             if self.state == State::Active {
                 self.deadline = None;
             }
@@ -579,6 +587,9 @@ impl Call {
             self.fast_started,
             now,
         );
+        if self.fast_started {
+            c.fast_started(self.fast_video_in);
+        }
         let pdus = c.start(now);
         self.control = Some(c);
         self.queue_h245(pdus);

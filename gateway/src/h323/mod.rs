@@ -4,6 +4,7 @@
 
 pub mod asn1;
 pub mod q931;
+pub mod ras;
 
 #[cfg(test)]
 pub(crate) mod testdata;

@@ -724,3 +724,13 @@ pub fn irq(seq: u16, call_reference_value: u16, reply: Option<SocketAddrV4>) -> 
         assigned_gatekeeper: None,
     })
 }
+
+/// Aligned PER encoding of a RAS message (for peers outside this crate).
+pub fn encode(message: &RasMessage) -> Result<Vec<u8>, String> {
+    rasn::aper::encode(message).map_err(|e| e.to_string())
+}
+
+/// Decodes one RAS datagram.
+pub fn decode(datagram: &[u8]) -> Result<RasMessage, String> {
+    rasn::aper::decode(datagram).map_err(|e| e.to_string())
+}

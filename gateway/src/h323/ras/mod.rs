@@ -80,6 +80,33 @@ impl GatekeeperConfig {
         }
     }
 
+    /// A config by hand: `terminals` are (username, display name, aliases).
+    pub fn new(
+        gatekeeper_id: &str,
+        call_signalling: SocketAddrV4,
+        time_to_live: Duration,
+        terminals: &[(&str, &str, &[&str])],
+        room_names: &[&str],
+    ) -> Self {
+        GatekeeperConfig {
+            gatekeeper_id: gatekeeper_id.to_string(),
+            call_signalling,
+            time_to_live,
+            terminals: terminals
+                .iter()
+                .map(|(user, name, aliases)| KnownTerminal {
+                    username: user.to_string(),
+                    display_name: name.to_string(),
+                    keys: std::iter::once(user)
+                        .chain(aliases.iter())
+                        .map(|a| a.to_lowercase())
+                        .collect(),
+                })
+                .collect(),
+            room_names: room_names.iter().map(|r| r.to_lowercase()).collect(),
+        }
+    }
+
     fn terminal_of(&self, alias_key: &str) -> Option<usize> {
         self.terminals
             .iter()

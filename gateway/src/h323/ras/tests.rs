@@ -407,3 +407,86 @@ fn real_tandberg_keep_alive_is_answered_without_a_registration() {
     );
     assert_eq!(out.reject_reason, Some("fullRegistrationRequired"));
 }
+
+/// Seeded mutations of the real captured messages (see testdata) through
+/// every decoder and the gatekeeper: errors are fine, panics are not.
+#[test]
+fn mutated_real_messages_never_panic() {
+    use crate::h323::testdata as td;
+    let ras = [
+        td::GCF_60,
+        td::RRQ_61,
+        td::RCF_62,
+        td::ARQ_63,
+        td::ACF_64,
+        td::IRQ_67,
+        td::DRQ_69,
+        td::TANDBERG_RRQ_71,
+        td::VCS_RCF_72,
+    ];
+    let cs = [
+        td::SETUP_6_TPKT,
+        td::CALL_PROCEEDING_10_TPKT,
+        td::CONNECT_18_TPKT,
+        td::SETUP_47_TPKT,
+        td::RELEASE_COMPLETE_66_TPKT,
+    ];
+    // Our own answers too: what a peer might echo back, damaged.
+    let mut gk = gk();
+    let now = Instant::now();
+    let (_, rcf) = register(&mut gk, &["cantho.room"], 6000, now);
+    let ours = rasn::aper::encode(&rcf).expect("encodes");
+    let mut inputs: Vec<Vec<u8>> = ras.iter().map(|h| td::bytes(h)).collect();
+    inputs.push(ours);
+    let mut q931: Vec<Vec<u8>> = cs.iter().map(|h| td::bytes(h)[4..].to_vec()).collect();
+    q931.push(td::bytes(td::ALERTING_50_Q931));
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut mutate = |input: &[u8]| -> Vec<u8> {
+        let mut m = input.to_vec();
+        for _ in 0..=(next() % 4) {
+            let len = m.len().max(1) as u64;
+            let at = (next() % len) as usize;
+            match next() % 5 {
+                0 if !m.is_empty() => m[at] ^= 1 << (next() % 8),
+                1 if !m.is_empty() => m[at] = next() as u8,
+                2 => m.truncate(at),
+                3 => m.insert(at.min(m.len()), next() as u8),
+                _ if !m.is_empty() => {
+                    m.remove(at.min(m.len() - 1));
+                }
+                _ => {}
+            }
+        }
+        m
+    };
+    let local = RAS;
+    for round in 0..1000 {
+        for input in &inputs {
+            let m = mutate(input);
+            let _ = rasn::aper::decode::<RasMessage>(&m);
+            let _ = gk.handle(
+                &m,
+                SocketAddr::V4(term(6001)),
+                local,
+                now + Duration::from_millis(round),
+            );
+        }
+        for input in &q931 {
+            let m = mutate(input);
+            if let Ok(msg) = crate::h323::q931::Message::parse(&m) {
+                let _ = msg.build();
+                if let Some(uu) = msg.user_user() {
+                    let _ = rasn::aper::decode::<H323UserInformation>(uu);
+                }
+            }
+            let uu = td::user_user(input);
+            let _ = rasn::aper::decode::<H323UserInformation>(&mutate(&uu));
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! as SIP and WebRTC participants.
 
 pub mod asn1;
+pub mod h245;
 pub mod q931;
 pub mod ras;
 

@@ -3,3 +3,4 @@
 
 pub mod h225;
 pub mod h235;
+pub mod h245;

@@ -537,21 +537,27 @@ fn common(
             let (po, pt) = (o.to_params(), t.to_params());
             let level = o.level.min(t.level);
             let limits = level_from_h241(level).limits();
-            // In the custom units: never above the peer's (floor), and our
-            // own limit rounded up (it binds our encoder only).
-            let units =
-                |ours: u32, theirs: u32, unit: u32| (theirs / unit).min(ours.div_ceil(unit));
-            let fs = units(po.effective_max_fs(), pt.effective_max_fs(), h241::FS_UNIT);
-            let mbps = units(
-                po.effective_max_mbps(),
-                pt.effective_max_mbps(),
-                h241::MBPS_UNIT,
-            );
+            // In the custom units, only where the lower level does not
+            // already cover both: never above the peer's (floor), our own
+            // limit rounded up (it binds our encoder only).
+            let custom = |ours: u32, theirs: u32, level: u32, unit: u32| {
+                (ours.min(theirs) > level).then(|| (theirs / unit).min(ours.div_ceil(unit)))
+            };
             Some(MediaCapability::H264(H264Capability {
                 profiles: profile_bit(profile),
                 level,
-                custom_max_mbps: (mbps * h241::MBPS_UNIT > limits.max_mbps).then_some(mbps),
-                custom_max_fs: (fs * h241::FS_UNIT > limits.max_fs).then_some(fs),
+                custom_max_mbps: custom(
+                    po.effective_max_mbps(),
+                    pt.effective_max_mbps(),
+                    limits.max_mbps,
+                    h241::MBPS_UNIT,
+                ),
+                custom_max_fs: custom(
+                    po.effective_max_fs(),
+                    pt.effective_max_fs(),
+                    limits.max_fs,
+                    h241::FS_UNIT,
+                ),
                 custom_max_dpb: None,
                 custom_max_br_cpb: None,
                 max_bit_rate: match (o.max_bit_rate, t.max_bit_rate) {

@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use diemcau_gateway::config::Config;
 use diemcau_gateway::control::{Command, DialTarget};
+use diemcau_gateway::h323::ras::udp::{RasService, WithH323};
 use diemcau_gateway::h323::signalling::Signalling;
 use diemcau_gateway::room_metrics::RoomCollector;
 use diemcau_gateway::sip::endpoint::{Core, CoreInput};
@@ -144,19 +145,37 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
     } else {
         None
     };
-    let h323 = match h323_listen(&config) {
-        Some(listen) => Some(
-            Signalling::start(
-                listen,
-                config.public_address(),
-                config.media_ip(),
-                shared.rooms.clone(),
-                &metrics.registry,
-                metrics.calls.clone(),
-            )
-            .await?,
-        ),
-        None => None,
+    // The gatekeeper, next to the SIP transports; its registrations join
+    // the SIP ones in the API.
+    let ras = if config.h323.enabled {
+        Some(RasService::start(&config, &metrics).await?)
+    } else {
+        None
+    };
+    let views: Arc<dyn diemcau_gateway::control::Views> = match &ras {
+        Some(ras) => Arc::new(WithH323 {
+            sip: shared.clone(),
+            ras: ras.clone(),
+        }),
+        None => shared.clone(),
+    };
+    // H.225.0 call signalling: calls into the rooms, and dial-out.
+    let h323 = if config.h323.enabled {
+        let h = Signalling::start(
+            config.h323.call_signalling_listen,
+            config.public_address(),
+            config.media_ip(),
+            shared.rooms.clone(),
+            &metrics.registry,
+            metrics.calls.clone(),
+        )
+        .await?;
+        if let Some(ras) = &ras {
+            h.set_directory(ras.clone());
+        }
+        Some(h)
+    } else {
+        None
     };
     let (input_tx, input_rx) = mpsc::channel(256);
 
@@ -192,7 +211,7 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
     let state = http::HttpState {
         admin_token: admin_token.clone(),
         metrics: metrics.clone(),
-        views: shared.clone(),
+        views,
         commands: cmd_tx,
         webrtc: webrtc.clone(),
     };
@@ -207,6 +226,7 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
         sip_udp = ?transports.udp_local_addrs(),
         sip_tcp = ?transports.tcp_local_addrs(),
         http = %config.http.listen,
+        h323_ras = ?ras.as_ref().map(|r| r.local_addrs().to_vec()),
         advertised = %config.public_address(),
         rooms = config.rooms.len(),
         terminals = config.terminals.len(),
@@ -217,20 +237,13 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
     }
     systemd::spawn_watchdog();
 
-    signals(handlers, &path, input_tx, admin_token, webrtc).await;
+    signals(handlers, &path, input_tx, admin_token, webrtc, ras).await;
     tracing::info!("shutting down");
     let _ = systemd::stopping();
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), http_task).await;
     core_task.abort();
     Ok(())
-}
-
-/// Where H.323 call signalling listens; `None`: H.323 is off.
-fn h323_listen(_config: &Config) -> Option<std::net::SocketAddr> {
-    std::env::var("DIEMCAU_H323_LISTEN")
-        .ok()
-        .and_then(|v| v.parse().ok())
 }
 
 /// Wait for SIGTERM/SIGINT; on SIGHUP reload rooms and terminals. A bad new
@@ -258,6 +271,7 @@ async fn signals(
     input: mpsc::Sender<CoreInput>,
     admin_token: Arc<RwLock<String>>,
     webrtc: Option<Arc<WebrtcService>>,
+    ras: Option<Arc<RasService>>,
 ) {
     let Signals {
         mut term,
@@ -275,6 +289,9 @@ async fn signals(
                         *admin_token.write().unwrap_or_else(|p| p.into_inner()) = c.http.admin_token.clone();
                         if let Some(w) = &webrtc {
                             w.set_config(c.webrtc.clone());
+                        }
+                        if let Some(r) = &ras {
+                            r.reconfigure(&c);
                         }
                         let _ = input.send(CoreInput::Reload(Box::new(c))).await;
                     }

@@ -11,13 +11,14 @@
 //! baresip's tone).
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{SocketAddr, SocketAddrV4, TcpStream};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use diemcau_e2e::audio::tone_amplitude;
 use diemcau_e2e::h323::caller::{CallRecord, Caller};
+use diemcau_e2e::h323::ras_client::{build, h225, RasClient, RasMessage};
 use diemcau_e2e::ports;
 use diemcau_e2e::room_terminal::*;
 use diemcau_e2e::util::TempDir;
@@ -28,15 +29,99 @@ use diemcau_gateway::h323::call::signal::Kind;
 
 const CALL_WAIT: Duration = Duration::from_secs(10);
 
-fn start_daemon(opts: DaemonOptions) -> (Daemon, SocketAddr) {
-    let port = ports::free_tcp_port();
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let d = Daemon::start(opts.env("DIEMCAU_H323_LISTEN", &addr.to_string()));
+/// The daemon with `[h323]` on its own ports: gatekeeper (RAS) and call
+/// signalling; terminals 201 and 202 may register.
+struct H323Daemon {
+    d: Daemon,
+    /// Call signalling.
+    cs: SocketAddr,
+    /// The gatekeeper.
+    ras: SocketAddr,
+}
+
+fn start_daemon(opts: DaemonOptions) -> H323Daemon {
+    let cs_port = ports::free_tcp_port();
+    let ras_port = ports::free_udp_tcp_port();
+    let mut opts = opts;
+    opts.extra_toml.push_str(&format!(
+        r#"
+[h323]
+enabled = true
+ras_listen = ["127.0.0.1:{ras_port}"]
+call_signalling_listen = "127.0.0.1:{cs_port}"
+
+[[terminals]]
+username = "201"
+password = "unused"
+display_name = "Điểm cầu H.323"
+protocol = "h323"
+aliases = ["h323-a", "2010"]
+
+[[terminals]]
+username = "202"
+password = "unused"
+display_name = "Terminal H.323"
+protocol = "h323"
+aliases = ["h323-c", "2020"]
+"#
+    ));
+    let d = Daemon::start(opts);
+    let cs = SocketAddr::from(([127, 0, 0, 1], cs_port));
     assert!(
-        wait_until(Duration::from_secs(10), || TcpStream::connect(addr).is_ok()),
-        "H.323 call signalling does not listen on {addr}"
+        wait_until(Duration::from_secs(10), || TcpStream::connect(cs).is_ok()),
+        "H.323 call signalling does not listen on {cs}"
     );
-    (d, addr)
+    H323Daemon {
+        d,
+        cs,
+        ras: SocketAddr::from(([127, 0, 0, 1], ras_port)),
+    }
+}
+
+fn v4(a: SocketAddr) -> SocketAddrV4 {
+    match a {
+        SocketAddr::V4(a) => a,
+        SocketAddr::V6(_) => panic!("IPv4 only"),
+    }
+}
+
+/// Registers `aliases` with call signalling address `cs` (RRQ → RCF);
+/// returns the client and the endpoint identifier.
+fn register(gk: SocketAddr, cs: SocketAddrV4, aliases: &[&str]) -> (RasClient, String) {
+    let mut client = RasClient::new(gk);
+    let me = client.local();
+    let list: Vec<_> = aliases.iter().map(|a| build::alias(a)).collect();
+    let answer = client.request(|s| build::rrq(s, cs, me, list.clone(), Some(120), None));
+    let RasMessage::RegistrationConfirm(rcf) = answer else {
+        panic!("no RCF: {answer:?}")
+    };
+    let id = h225::bmp_text(&rcf.endpoint_identifier.0);
+    (client, id)
+}
+
+/// ARQ for a call to `dest`: the ACF's call signalling address.
+fn admit(client: &mut RasClient, endpoint: &str, from: &str, dest: &str) -> SocketAddr {
+    let call = build::CallRef {
+        call_reference_value: 1,
+        conference_id: [7; 16],
+        call_identifier: [8; 16],
+    };
+    let answer = client.request(|s| {
+        build::arq(
+            s,
+            endpoint,
+            call,
+            vec![build::alias(from)],
+            vec![build::alias(dest)],
+            None,
+            7680,
+            false,
+        )
+    });
+    let RasMessage::AdmissionConfirm(acf) = answer else {
+        panic!("no ACF: {answer:?}")
+    };
+    SocketAddr::V4(build::socket_addr(&acf.dest_call_signal_address).expect("an IPv4 address"))
 }
 
 fn h323_participant(d: &Daemon) -> Option<Value> {
@@ -141,8 +226,18 @@ fn terminal_a(d: &Daemon, dir: &TempDir) -> Terminal {
 fn fast_start_and_tunnelled_h245_with_a_sip_terminal() {
     let started = Instant::now();
     let dir = TempDir::new("h323-clips");
-    let (d, addr) = start_daemon(DaemonOptions::default());
-    let mut a = terminal_a(&d, &dir);
+    let h = start_daemon(DaemonOptions::default());
+    let d = &h.d;
+    let mut a = terminal_a(d, &dir);
+    // Registered with the gatekeeper and admitted: the ACF sends the call
+    // to the daemon's call signalling address.
+    let (mut ras, endpoint) = register(
+        h.ras,
+        SocketAddrV4::new([127, 0, 0, 1].into(), 1720),
+        &["h323-a"],
+    );
+    let addr = admit(&mut ras, &endpoint, "h323-a", "1000");
+    assert_eq!(addr, h.cs);
     let caller = Caller::dial(
         "Điểm cầu H.323",
         &["h323-a"],
@@ -152,7 +247,7 @@ fn fast_start_and_tunnelled_h245_with_a_sip_terminal() {
         660,
         false,
     );
-    judge_media(&d, &mut a, &caller);
+    judge_media(d, &mut a, &caller);
     let rec = caller.record();
     assert_eq!(
         &rec.received[..3],
@@ -160,7 +255,7 @@ fn fast_start_and_tunnelled_h245_with_a_sip_terminal() {
         "{rec:?}"
     );
     assert!(!rec.separate_h245, "H.245 is tunnelled");
-    hang_up_and_check(&d, &caller);
+    hang_up_and_check(d, &caller);
     eprintln!("h323 fast start call: {:?}", started.elapsed());
 }
 
@@ -168,8 +263,10 @@ fn fast_start_and_tunnelled_h245_with_a_sip_terminal() {
 fn separate_h245_channel() {
     let started = Instant::now();
     let dir = TempDir::new("h323-clips");
-    let (d, addr) = start_daemon(DaemonOptions::default());
-    let mut a = terminal_a(&d, &dir);
+    let h = start_daemon(DaemonOptions::default());
+    let (d, addr) = (&h.d, h.cs);
+    let mut a = terminal_a(d, &dir);
+    // A direct call by IP, without the gatekeeper.
     let caller = Caller::dial(
         "H.323 B",
         &["h323-b"],
@@ -184,8 +281,8 @@ fn separate_h245_channel() {
         "the daemon never opened the H.245 connection: {:?}",
         caller.record()
     );
-    judge_media(&d, &mut a, &caller);
-    hang_up_and_check(&d, &caller);
+    judge_media(d, &mut a, &caller);
+    hang_up_and_check(d, &caller);
     eprintln!("h323 separate H.245 call: {:?}", started.elapsed());
 }
 
@@ -193,16 +290,19 @@ fn separate_h245_channel() {
 fn dial_out_from_the_api() {
     let started = Instant::now();
     let dir = TempDir::new("h323-clips");
-    let (d, _addr) = start_daemon(DaemonOptions::default());
-    let mut a = terminal_a(&d, &dir);
+    let h = start_daemon(DaemonOptions::default());
+    let d = &h.d;
+    let mut a = terminal_a(d, &dir);
     let caller = Caller::listen("Terminal H.323", &["h323-c"], Colour::Green, 660);
-    let to = caller.listen_addr.expect("listening").to_string();
-    let r = d.api_post("/rooms/1000/dial", &serde_json::json!({ "h323": to }));
+    // Registered: the room dials its alias.
+    let listen = caller.listen_addr.expect("listening");
+    let (_ras, _) = register(h.ras, v4(listen), &["h323-c"]);
+    let r = d.api_post("/rooms/1000/dial", &serde_json::json!({ "h323": "h323-c" }));
     assert_eq!(r.status, 201, "{}", r.json());
     let v = r.json();
     assert_eq!(v["protocol"], "h323", "{v}");
     assert_eq!(v["direction"], "outbound", "{v}");
-    judge_media(&d, &mut a, &caller);
+    judge_media(d, &mut a, &caller);
     // Hang-up from the API: the daemon ends H.245 (EndSessionCommand) and
     // the call (Release Complete); the caller, told first by H.245, may
     // release on its own before reading the Release Complete.
@@ -224,10 +324,12 @@ fn dial_out_from_the_api() {
         "{}",
         d.metrics()
     );
-    assert!(wait_until(WAIT, || h323_participant(&d).is_none()));
-    // An address nobody listens on is refused.
+    assert!(wait_until(WAIT, || h323_participant(d).is_none()));
+    // An address nobody listens on is refused, and so is an unknown alias.
     let nobody = format!("127.0.0.1:{}", ports::free_tcp_port());
     let r = d.api_post("/rooms/1000/dial", &serde_json::json!({ "h323": nobody }));
+    assert!(r.status >= 400, "{}", r.status);
+    let r = d.api_post("/rooms/1000/dial", &serde_json::json!({ "h323": "nobody" }));
     assert!(r.status >= 400, "{}", r.status);
     eprintln!("h323 dial-out: {:?}", started.elapsed());
 }
@@ -243,11 +345,12 @@ fn refused(d: &Daemon, addr: SocketAddr, dest: &str) -> CallRecord {
 
 #[test]
 fn refusals_and_bad_input() {
-    let (d, addr) = start_daemon(
+    let h = start_daemon(
         DaemonOptions::default().room(diemcau_e2e::Room::new("2000", "Có PIN").pin("4321")),
     );
+    let (d, addr) = (&h.d, h.cs);
     // Unknown room: unreachableDestination, cause 1 (unallocated number).
-    let rec = refused(&d, addr, "9999");
+    let rec = refused(d, addr, "9999");
     assert_eq!(rec.received, [Kind::ReleaseComplete], "{rec:?}");
     assert_eq!(
         rec.ended,
@@ -258,7 +361,7 @@ fn refusals_and_bad_input() {
     );
     assert_eq!(rec.peer_cause, Some(1));
     // Wrong PIN: securityDenied, cause 21.
-    let rec = refused(&d, addr, "2000*1111");
+    let rec = refused(d, addr, "2000*1111");
     assert_eq!(
         rec.ended,
         Some((Ending::Rejected, Some(ReleaseReason::SecurityDenied)))

@@ -789,3 +789,18 @@ impl Admission for RoomAdmission<'_> {
         Some(addr)
     }
 }
+
+/// Dial-out by alias: the gatekeeper's live registrations (username or
+/// any alias) give the terminal's call signalling address.
+impl Directory for crate::h323::ras::udp::RasService {
+    fn locate(&self, alias: &str) -> Option<SocketAddr> {
+        self.registration_views().into_iter().find_map(|r| {
+            r.contacts.iter().find_map(|c| {
+                let rest = c.uri.strip_prefix("h323:")?;
+                let (aliases, addr) = rest.rsplit_once('@')?;
+                let named = r.username == alias || aliases.split(',').any(|a| a == alias);
+                named.then(|| addr.parse().ok()).flatten()
+            })
+        })
+    }
+}

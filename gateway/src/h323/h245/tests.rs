@@ -769,3 +769,35 @@ fn fast_start_garbage_is_an_error() {
     assert!(fast_start::parse(&[vec![0xff; 7]]).is_err());
     assert!(fast_start::parse(&[Vec::new()]).is_err());
 }
+
+#[test]
+fn mutated_messages_fed_to_a_session_never_panic() {
+    use crate::h323::asn1::h245::tests::{mutate, seeds, Rng};
+    // Seeds: real messages and everything a full session exchange sends.
+    let mut p = Pair::new(config(), config());
+    p.a.start(p.now);
+    p.b.start(p.now);
+    p.pump();
+    let caps_b = p.a.peer_capabilities().expect("caps").clone();
+    let ch = p.a.open_channel(video_channel(&caps_b), p.now);
+    p.pump();
+    let _ = p.b.accept_channel(ch, addr("127.0.0.1:40000"), None);
+    p.b.send_user_input("12");
+    p.b.send_fast_update(ch);
+    p.a.end_session();
+    p.pump();
+    let mut corpus = seeds();
+    corpus.extend(p.wire.iter().cloned());
+    let mut rng = Rng(0xdead_beef_2451);
+    let now = Instant::now();
+    let mut s = Session::new(config(), now);
+    s.start(now);
+    for round in 0..3000 {
+        let bytes = mutate(&mut rng, &corpus[round % corpus.len()]);
+        let _ = s.handle_bytes(&bytes, now + Duration::from_millis(round as u64));
+        while s.poll_transmit().is_some() {}
+        while s.poll_event().is_some() {}
+        let _ = fast_start::parse(&[bytes]);
+    }
+    s.handle_timeout(now + Duration::from_secs(3600));
+}

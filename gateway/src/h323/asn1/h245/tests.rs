@@ -231,3 +231,143 @@ fn wireshark_reads_the_polycom_set_and_our_reencoding_alike() {
     assert!(d.verbose.contains("0.0.8.241.0.0.1"));
     assert!(d.verbose.contains("unsignedMin: 36"));
 }
+
+/// A tiny deterministic generator (xorshift64*): the mutations are the
+/// same on every run, so a failure reproduces.
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// One random mutation: flip bits, overwrite, insert, delete, truncate,
+/// duplicate a range, or set a length-looking byte to an extreme.
+pub(crate) fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
+    let mut b = input.to_vec();
+    for _ in 0..1 + rng.below(4) {
+        let len = b.len();
+        match rng.below(7) {
+            0 if len > 0 => {
+                let i = rng.below(len);
+                b[i] ^= 1 << rng.below(8);
+            }
+            1 if len > 0 => {
+                let i = rng.below(len);
+                b[i] = rng.next() as u8;
+            }
+            2 => {
+                let i = rng.below(len + 1);
+                b.insert(i, rng.next() as u8);
+            }
+            3 if len > 0 => {
+                b.remove(rng.below(len));
+            }
+            4 => b.truncate(rng.below(len + 1)),
+            5 if len > 1 => {
+                let start = rng.below(len);
+                let end = (start + 1 + rng.below(16)).min(len);
+                let chunk = b[start..end].to_vec();
+                let at = rng.below(b.len() + 1);
+                b.splice(at..at, chunk);
+            }
+            _ if len > 0 => {
+                let i = rng.below(len);
+                b[i] = if rng.below(2) == 0 { 0xff } else { 0x80 };
+            }
+            _ => {}
+        }
+    }
+    b
+}
+
+/// Real and own messages to mutate.
+pub(crate) fn seeds() -> Vec<Vec<u8>> {
+    let mut seeds = vec![hex(POLYCOM_TCS), hex(CISCO_UII_SIGNAL)];
+    let msd = request(RequestMessage::MasterSlaveDetermination(
+        MasterSlaveDetermination {
+            terminal_type: 190,
+            status_determination_number: 12345,
+        },
+    ));
+    seeds.push(encode(&msd).expect("encode"));
+    seeds
+}
+
+#[test]
+fn mutated_messages_never_panic() {
+    let mut rng = Rng(0x5eed_0f_d1e_11c4u64);
+    let seeds = seeds();
+    let mut decoded = 0;
+    for round in 0..3000 {
+        let seed = &seeds[round % seeds.len()];
+        let bytes = mutate(&mut rng, seed);
+        if let Ok(msg) = decode(&bytes) {
+            decoded += 1;
+            // What decodes also encodes (or fails cleanly) and decodes again.
+            if let Ok(again) = encode(&msg) {
+                assert!(decode(&again).is_ok(), "re-encoding of {bytes:02x?}");
+            }
+        }
+    }
+    // The mutations are not all rejected outright: decoding got exercised.
+    assert!(decoded > 100, "only {decoded} mutated messages decoded");
+}
+
+#[test]
+fn deeply_nested_parameters_are_refused_not_a_stack_overflow() {
+    // GenericParameter values nest (ParameterValue::genericParameter); a
+    // hostile peer can nest them as deep as its bytes allow.
+    fn nested(depth: usize) -> ParameterValue {
+        let mut v = ParameterValue::Logical;
+        for _ in 0..depth {
+            v = ParameterValue::GenericParameter(vec![h264_param(1, v)]);
+        }
+        v
+    }
+    let msg = |depth| {
+        request(RequestMessage::GenericRequest(GenericMessage {
+            message_identifier: CapabilityIdentifier::Standard(h264_capability_oid()),
+            sub_message_identifier: None,
+            message_content: Some(vec![h264_param(1, nested(depth))]),
+        }))
+    };
+    // Encode on a big stack (our own encoder is not the point here).
+    let bytes = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || encode(&msg(2000)).expect("encode"))
+        .expect("thread")
+        .join()
+        .expect("encode thread");
+    // The deepest nesting rasn lets through decodes within a normal 2 MiB
+    // thread stack, as tokio's.
+    let legit = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || encode(&msg(40)).expect("encode"))
+        .expect("thread")
+        .join()
+        .expect("encode thread");
+    let ok = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || decode(&legit).is_ok())
+        .expect("thread")
+        .join()
+        .expect("decoding must not overflow the stack");
+    assert!(ok, "40 levels are within rasn's depth limit");
+    // Decoding runs on a normal 2 MiB thread stack, as in tokio.
+    let result = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || decode(&bytes).is_err())
+        .expect("thread")
+        .join()
+        .expect("decoding must not overflow the stack");
+    assert!(result, "a 2000-deep nesting decodes?");
+}

@@ -23,7 +23,7 @@ use diemcau_e2e::ports;
 use diemcau_e2e::room_terminal::*;
 use diemcau_e2e::util::TempDir;
 use diemcau_e2e::video::{solid_colour_clips, Colour};
-use diemcau_e2e::{wait_for, wait_until, Daemon, DaemonOptions};
+use diemcau_e2e::{wait_for, wait_until, Daemon, DaemonOptions, Tshark};
 use diemcau_gateway::h323::call::reason::{Ending, ReleaseReason};
 use diemcau_gateway::h323::call::signal::Kind;
 
@@ -40,8 +40,10 @@ struct H323Daemon {
 }
 
 fn start_daemon(opts: DaemonOptions) -> H323Daemon {
-    let cs_port = ports::free_tcp_port();
-    let ras_port = ports::free_udp_tcp_port();
+    start_daemon_on(opts, ports::free_tcp_port(), ports::free_udp_tcp_port())
+}
+
+fn start_daemon_on(opts: DaemonOptions, cs_port: u16, ras_port: u16) -> H323Daemon {
     let mut opts = opts;
     opts.extra_toml.push_str(&format!(
         r#"
@@ -215,6 +217,58 @@ fn hang_up_and_check(d: &Daemon, caller: &Caller) {
     );
 }
 
+/// What tshark makes of the daemon's messages: every one H.225.0 without
+/// a malformed packet, with the fields we set.
+fn judge_capture(tshark: &mut Tshark, cs_port: u16) {
+    tshark.stop();
+    let malformed = tshark.malformed();
+    assert!(malformed.is_empty(), "malformed: {malformed:?}");
+    let ours = format!("tcp.srcport == {cs_port} && h225");
+    let rows = tshark.fields(
+        &ours,
+        &[
+            "q931.message_type",
+            "h225.h245Tunnelling",
+            "h225.h323_message_body",
+        ],
+    );
+    let types: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    // Call Proceeding, Alerting, Connect, and at least one Facility with
+    // tunnelled H.245 (our TCS, MSD and answers).
+    for t in ["0x02", "0x01", "0x07", "0x62"] {
+        assert!(
+            types.contains(&t),
+            "no Q.931 type {t} from the daemon: {rows:?}"
+        );
+    }
+    assert!(
+        rows.iter()
+            .all(|r| r.get(1).map(String::as_str) == Some("1")),
+        "h245Tunnelling not set everywhere: {rows:?}"
+    );
+    let mut sent = |filter: &str| tshark.count(&format!("{ours} && {filter}"));
+    assert!(sent("h225.fastStart") >= 1, "no fastStart answer");
+    assert!(
+        sent("h225.connectedAddress && h225.dialledDigits == \"1000\"") >= 1,
+        "no connectedAddress"
+    );
+    assert!(
+        sent("h245.terminalCapabilitySet_element") >= 1,
+        "no tunnelled TCS"
+    );
+    assert!(
+        sent("h245.masterSlaveDetermination_element") >= 1,
+        "no tunnelled MSD"
+    );
+    assert!(sent("h225.displayName") >= 1, "no display name");
+    drop(sent);
+    let from_caller = tshark.count(&format!("tcp.dstport == {cs_port} && h225.fastStart"));
+    assert!(
+        from_caller >= 1,
+        "the caller's Setup with fast start is not decoded"
+    );
+}
+
 fn terminal_a(d: &Daemon, dir: &TempDir) -> Terminal {
     let clips = solid_colour_clips(dir.path(), &[Colour::Red]);
     let mut a = start_terminal(d, &clips[0], "A", "101", Colour::Red, 440, "");
@@ -226,7 +280,19 @@ fn terminal_a(d: &Daemon, dir: &TempDir) -> Terminal {
 fn fast_start_and_tunnelled_h245_with_a_sip_terminal() {
     let started = Instant::now();
     let dir = TempDir::new("h323-clips");
-    let h = start_daemon(DaemonOptions::default());
+    // tshark judges every call signalling message on the daemon's port
+    // (tunnelled H.245 and fast start OLCs are decoded inside H.225.0).
+    let cs_port = ports::free_tcp_port();
+    let mut tshark = Tshark::start_filter(
+        &format!("tcp port {cs_port}"),
+        // Q.931 over TPKT is found by Wireshark's TCP heuristics.
+        &[],
+    );
+    let h = start_daemon_on(
+        DaemonOptions::default(),
+        cs_port,
+        ports::free_udp_tcp_port(),
+    );
     let d = &h.d;
     let mut a = terminal_a(d, &dir);
     // Registered with the gatekeeper and admitted: the ACF sends the call
@@ -256,6 +322,7 @@ fn fast_start_and_tunnelled_h245_with_a_sip_terminal() {
     );
     assert!(!rec.separate_h245, "H.245 is tunnelled");
     hang_up_and_check(d, &caller);
+    judge_capture(&mut tshark, cs_port);
     eprintln!("h323 fast start call: {:?}", started.elapsed());
 }
 

@@ -780,6 +780,16 @@ impl Admission for RoomAdmission<'_> {
         Ok(local)
     }
 
+    fn identity(&self) -> Option<(Vec<Alias>, String)> {
+        let seat = self.conn.seat.as_ref()?;
+        let name = lock(&self.conn.svc.rooms)
+            .rooms
+            .get(&seat.room)
+            .map(|r| r.config.name.clone())
+            .unwrap_or_else(|| seat.room.clone());
+        Some((vec![Alias::from_text(&seat.room)], name))
+    }
+
     fn h245_listener(&mut self) -> Option<SocketAddr> {
         let ip = self.conn.svc.local_addr.ip();
         let std = std::net::TcpListener::bind(SocketAddr::new(ip, 0)).ok()?;

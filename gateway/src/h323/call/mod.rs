@@ -85,6 +85,11 @@ pub trait Admission {
     /// A listening address for a separate H.245 channel, when the peer
     /// neither tunnels nor gives its own.
     fn h245_listener(&mut self) -> Option<SocketAddr>;
+    /// Who answers, once admitted: our aliases (Connect connectedAddress)
+    /// and display name; `None` keeps the endpoint's.
+    fn identity(&self) -> Option<(Vec<Alias>, String)> {
+        None
+    }
 }
 
 /// What the edge has to do.
@@ -517,6 +522,10 @@ impl Call {
             }
         };
         self.local = Some(local);
+        if let Some((aliases, display)) = admission.identity() {
+            self.endpoint.aliases = aliases;
+            self.endpoint.display = display;
+        }
         self.path = if s.tunnelling {
             H245Path::Tunnelled
         } else {

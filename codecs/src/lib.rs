@@ -10,6 +10,8 @@
 //!   [`negotiate::process_answer`], and the resulting streams.
 //! - [`h264`]: profile-level-id, the level table (H.264 Table A-1), receiver
 //!   limits (max-fs, max-mbps, max-br...), RFC 6184 answer rules.
+//! - [`h245`]: H.245 capabilities (H.323) and their mapping to the model
+//!   above, so that logical channels become [`negotiate::NegotiatedStream`]s.
 //! - [`h263`]: RFC 4629 picture sizes and their intersection.
 //! - [`vp8`]: RFC 7741 max-fr / max-fs.
 //! - [`opus`]: RFC 7587 receiver preferences.
@@ -26,6 +28,7 @@ pub mod caps;
 pub mod catalogue;
 pub mod error;
 pub mod fmtp;
+pub mod h245;
 pub mod h263;
 pub mod h264;
 pub mod negotiate;

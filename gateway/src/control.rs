@@ -87,6 +87,9 @@ pub enum DialTarget {
     Terminal(String),
     /// Any SIP URI (`sip:user@host:port;transport=tcp`).
     Uri(String),
+    /// An H.323 terminal: an alias registered with our gatekeeper, or an
+    /// address `ip[:port]` (port 1720 when absent).
+    H323(String),
 }
 
 /// Why a command failed; the HTTP layer maps these to status codes.

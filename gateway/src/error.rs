@@ -25,6 +25,9 @@ pub enum GatewayError {
     Media(#[from] diemcau_mixer::MixerError),
     #[error("codec negotiation: {0}")]
     Codec(#[from] diemcau_codecs::CodecError),
+    /// Undecodable or unencodable H.245, or an H.245 procedure failing.
+    #[error("H.245: {0}")]
+    H245(String),
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
 }

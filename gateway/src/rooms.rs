@@ -135,7 +135,7 @@ impl Room {
 
 /// Why a participant that is not a SIP call has to go; the SIP core,
 /// which hears the mixer's events and the operator's commands, hands these
-/// to the participant's owner (the WebRTC service).
+/// to the participant's owner (the WebRTC service, the H.323 signalling).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LeaveReason {
     MediaTimeout,
@@ -144,14 +144,27 @@ pub enum LeaveReason {
 
 pub type LeaveSender = tokio::sync::mpsc::UnboundedSender<(u64, LeaveReason)>;
 
+/// Where the mixer's keyframe wishes for a participant go: the owner asks
+/// its peer by signalling (H.245 videoFastUpdatePicture).
+pub type KeyframeSender = tokio::sync::mpsc::UnboundedSender<u64>;
+
+/// The service that owns the participants of one non-SIP protocol.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub leave: LeaveSender,
+    /// None: the protocol needs no signalling for keyframes (WebRTC peers
+    /// get RTCP PLI from the media path).
+    pub keyframe: Option<KeyframeSender>,
+}
+
 /// All rooms, keyed by number.
 #[derive(Default)]
 pub struct Rooms {
     pub rooms: BTreeMap<String, Room>,
     /// Last participant id handed out: ids are unique across protocols.
     last_id: u64,
-    /// Where leave requests for non-SIP participants go.
-    pub others: Option<LeaveSender>,
+    /// The owners of non-SIP participants, by `Participant::protocol`.
+    owners: BTreeMap<&'static str, Owner>,
 }
 
 impl Rooms {
@@ -161,18 +174,33 @@ impl Rooms {
         self.last_id
     }
 
+    /// Registers (or replaces) the owner of `protocol`'s participants.
+    pub fn set_owner(&mut self, protocol: &'static str, owner: Owner) {
+        self.owners.insert(protocol, owner);
+    }
+
+    /// The owner of a participant of `room`, if it is not a SIP call.
+    fn owner_of(&self, room: &str, participant: u64) -> Option<&Owner> {
+        let p = self.rooms.get(room)?.participants.get(&participant)?;
+        if p.protocol == "sip" {
+            return None;
+        }
+        self.owners.get(p.protocol)
+    }
+
     /// Asks the owner of a non-SIP participant to remove it; false when
     /// no such participant is in the room.
     pub fn ask_to_leave(&self, room: &str, participant: u64, reason: LeaveReason) -> bool {
-        let known = self
-            .rooms
-            .get(room)
-            .and_then(|r| r.participants.get(&participant))
-            .is_some_and(|p| p.protocol != "sip");
-        match (&self.others, known) {
-            (Some(tx), true) => tx.send((participant, reason)).is_ok(),
-            _ => false,
-        }
+        self.owner_of(room, participant)
+            .is_some_and(|o| o.leave.send((participant, reason)).is_ok())
+    }
+
+    /// Hands the mixer's wish for a keyframe from a non-SIP participant to
+    /// its owner; false when nobody takes it.
+    pub fn ask_for_keyframe(&self, room: &str, participant: u64) -> bool {
+        self.owner_of(room, participant)
+            .and_then(|o| o.keyframe.as_ref())
+            .is_some_and(|k| k.send(participant).is_ok())
     }
 
     /// The room a dialled number or alias names (retired rooms take no calls).

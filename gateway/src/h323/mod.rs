@@ -3,3 +3,13 @@
 //! as SIP and WebRTC participants.
 
 pub mod asn1;
+pub mod call;
+pub mod h245;
+pub mod media;
+pub mod q931;
+pub mod ras;
+pub mod signalling;
+pub mod tpkt;
+
+#[cfg(test)]
+pub(crate) mod testdata;

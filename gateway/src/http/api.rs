@@ -153,12 +153,14 @@ async fn participant(
         .ok_or_else(|| CommandError::NoSuchParticipant(id).into())
 }
 
-/// Body of `POST /rooms/{number}/dial`: exactly one of the two fields.
+/// Body of `POST /rooms/{number}/dial`: exactly one of the fields.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DialRequest {
     terminal: Option<String>,
     uri: Option<String>,
+    /// An H.323 terminal: a registered alias, or `ip[:port]`.
+    h323: Option<String>,
 }
 
 impl DialRequest {
@@ -170,14 +172,15 @@ impl DialRequest {
                 Ok(v)
             }
         };
-        match (self.terminal, self.uri) {
-            (Some(t), None) => Ok(DialTarget::Terminal(nonblank("terminal", t)?)),
-            (None, Some(u)) => Ok(DialTarget::Uri(nonblank("uri", u)?)),
-            (Some(_), Some(_)) => Err(ApiError::bad_request(
-                "give either \"terminal\" or \"uri\", not both",
+        match (self.terminal, self.uri, self.h323) {
+            (Some(t), None, None) => Ok(DialTarget::Terminal(nonblank("terminal", t)?)),
+            (None, Some(u), None) => Ok(DialTarget::Uri(nonblank("uri", u)?)),
+            (None, None, Some(h)) => Ok(DialTarget::H323(nonblank("h323", h)?)),
+            (None, None, None) => Err(ApiError::bad_request(
+                "give the callee as {\"terminal\": \"<username>\"}, {\"uri\": \"sip:…\"} or {\"h323\": \"<alias or ip>\"}",
             )),
-            (None, None) => Err(ApiError::bad_request(
-                "give the callee as {\"terminal\": \"<username>\"} or {\"uri\": \"sip:…\"}",
+            _ => Err(ApiError::bad_request(
+                "give one of \"terminal\", \"uri\" and \"h323\", not several",
             )),
         }
     }
@@ -392,6 +395,7 @@ mod tests {
         let req = |t: Option<&str>, u: Option<&str>| DialRequest {
             terminal: t.map(str::to_owned),
             uri: u.map(str::to_owned),
+            h323: None,
         };
         assert_eq!(
             req(Some("101"), None).into_target(),
@@ -407,6 +411,19 @@ mod tests {
             req(Some("  "), None),
             req(None, Some("")),
         ] {
+            let err = bad.into_target().expect_err("refused");
+            assert_eq!(err.status, StatusCode::BAD_REQUEST, "{err:?}");
+        }
+        let h323 = |h: &str, t: Option<&str>| DialRequest {
+            terminal: t.map(str::to_owned),
+            uri: None,
+            h323: Some(h.to_owned()),
+        };
+        assert_eq!(
+            h323("room-a", None).into_target(),
+            Ok(DialTarget::H323("room-a".into()))
+        );
+        for bad in [h323(" ", None), h323("x", Some("101"))] {
             let err = bad.into_target().expect_err("refused");
             assert_eq!(err.status, StatusCode::BAD_REQUEST, "{err:?}");
         }

@@ -529,7 +529,9 @@ async fn dial_bodies_that_are_refused_before_the_daemon() {
         (r#"{"terminal": 101}"#, "invalid type"),
         (r#"{"terminal":"101","pin":"1234"}"#, "unknown field"),
         (r#"["101"]"#, "deserialize"),
-        (r#"{"terminal":"101","uri":"sip:a@b"}"#, "not both"),
+        (r#"{"terminal":"101","uri":"sip:a@b"}"#, "not several"),
+        (r#"{"h323":"1.2.3.4","uri":"sip:a@b"}"#, "not several"),
+        (r#"{"h323":" "}"#, "empty"),
         (r#"{}"#, "terminal"),
         (r#"{"terminal":""}"#, "empty"),
     ];

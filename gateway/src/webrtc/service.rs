@@ -238,7 +238,13 @@ impl WebrtcService {
         registry.register(Box::new(joins.clone()))?;
         let (events, mut rx) = mpsc::unbounded_channel();
         let (leave_tx, mut leave_rx) = mpsc::unbounded_channel();
-        lock(&rooms).others = Some(leave_tx);
+        lock(&rooms).set_owner(
+            "webrtc",
+            crate::rooms::Owner {
+                leave: leave_tx,
+                keyframe: None,
+            },
+        );
         let svc = Arc::new(WebrtcService {
             rooms,
             cfg: RwLock::new(cfg),

@@ -1232,7 +1232,19 @@ impl Core {
                 tracing::info!(room, participant, "active speaker");
             }
             diemcau_mixer::room::RoomEvent::KeyframeWanted { participant } => {
-                self.ask_for_keyframe(room, participant);
+                let sip = self
+                    .calls
+                    .values()
+                    .any(|c| c.room == room && c.participant == participant);
+                if sip {
+                    self.ask_for_keyframe(room, participant);
+                } else {
+                    self.shared
+                        .rooms
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .ask_for_keyframe(room, participant);
+                }
             }
         }
     }
@@ -1302,6 +1314,11 @@ impl Core {
         target: &DialTarget,
     ) -> Result<(String, Peer, String, String), CommandError> {
         match target {
+            // The daemon hands these to the H.323 signalling; here only
+            // when H.323 is off.
+            DialTarget::H323(to) => Err(CommandError::InvalidTarget(format!(
+                "{to}: H.323 is not enabled"
+            ))),
             DialTarget::Terminal(user) => {
                 let binding = {
                     let reg = self

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, RwLock};
 
 use diemcau_gateway::config::Config;
+use diemcau_gateway::h323::ras::udp::{RasService, WithH323};
 use diemcau_gateway::room_metrics::RoomCollector;
 use diemcau_gateway::sip::endpoint::{Core, CoreInput};
 use diemcau_gateway::sip::transport::Transports;
@@ -142,6 +143,20 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
     } else {
         None
     };
+    // The gatekeeper, next to the SIP transports; its registrations join
+    // the SIP ones in the API.
+    let ras = if config.h323.enabled {
+        Some(RasService::start(&config, &metrics).await?)
+    } else {
+        None
+    };
+    let views: Arc<dyn diemcau_gateway::control::Views> = match &ras {
+        Some(ras) => Arc::new(WithH323 {
+            sip: shared.clone(),
+            ras: ras.clone(),
+        }),
+        None => shared.clone(),
+    };
     let (input_tx, input_rx) = mpsc::channel(256);
 
     // The HTTP API talks to the core through commands.
@@ -157,7 +172,7 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
     let state = http::HttpState {
         admin_token: admin_token.clone(),
         metrics: metrics.clone(),
-        views: shared.clone(),
+        views,
         commands: cmd_tx,
         webrtc: webrtc.clone(),
     };
@@ -172,6 +187,7 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
         sip_udp = ?transports.udp_local_addrs(),
         sip_tcp = ?transports.tcp_local_addrs(),
         http = %config.http.listen,
+        h323_ras = ?ras.as_ref().map(|r| r.local_addrs().to_vec()),
         advertised = %config.public_address(),
         rooms = config.rooms.len(),
         terminals = config.terminals.len(),
@@ -182,7 +198,7 @@ async fn run(path: PathBuf, config: Config) -> Result<(), GatewayError> {
     }
     systemd::spawn_watchdog();
 
-    signals(handlers, &path, input_tx, admin_token, webrtc).await;
+    signals(handlers, &path, input_tx, admin_token, webrtc, ras).await;
     tracing::info!("shutting down");
     let _ = systemd::stopping();
     let _ = stop_tx.send(true);
@@ -216,6 +232,7 @@ async fn signals(
     input: mpsc::Sender<CoreInput>,
     admin_token: Arc<RwLock<String>>,
     webrtc: Option<Arc<WebrtcService>>,
+    ras: Option<Arc<RasService>>,
 ) {
     let Signals {
         mut term,
@@ -233,6 +250,9 @@ async fn signals(
                         *admin_token.write().unwrap_or_else(|p| p.into_inner()) = c.http.admin_token.clone();
                         if let Some(w) = &webrtc {
                             w.set_config(c.webrtc.clone());
+                        }
+                        if let Some(r) = &ras {
+                            r.reconfigure(&c);
                         }
                         let _ = input.send(CoreInput::Reload(Box::new(c))).await;
                     }

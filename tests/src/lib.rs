@@ -18,6 +18,7 @@ pub mod audio;
 pub mod baresip;
 pub mod browser;
 pub mod daemon;
+pub mod h323;
 pub mod http;
 pub mod linphone;
 pub mod ports;

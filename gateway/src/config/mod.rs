@@ -5,10 +5,12 @@
 //! `raw` holds the file's shape (with spans for the values we check);
 //! `validate` turns it into the plain types below.
 
+mod h323;
 mod raw;
 mod validate;
 mod webrtc;
 
+pub use h323::{H323Config, DISCOVERY_GROUP};
 pub use webrtc::{LinkConfig, WebrtcConfig};
 
 use std::collections::HashMap;
@@ -30,6 +32,7 @@ pub struct Config {
     pub rooms: Vec<RoomConfig>,
     pub terminals: Vec<TerminalConfig>,
     pub webrtc: WebrtcConfig,
+    pub h323: H323Config,
     /// The file this was loaded from (used to reload it).
     pub source: PathBuf,
     /// Position in `terminals` by username: every REGISTER looks one up.

@@ -30,6 +30,8 @@ pub(super) struct RawConfig {
     pub terminals: Vec<RawTerminal>,
     #[serde(default)]
     pub webrtc: super::webrtc::RawWebrtc,
+    #[serde(default)]
+    pub h323: super::h323::RawH323,
 }
 
 #[derive(Deserialize)]

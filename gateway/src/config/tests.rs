@@ -697,3 +697,65 @@ fn webrtc_mistakes_name_their_line() {
         "whip_url, whep_url or both",
     );
 }
+
+#[test]
+fn h323_section_defaults_and_values() {
+    let cfg = ok(BASE);
+    assert!(!cfg.h323.enabled);
+    assert_eq!(cfg.h323.ras_listen, ["0.0.0.0:1719".parse().unwrap()]);
+    assert_eq!(
+        cfg.h323.call_signalling_listen,
+        "0.0.0.0:1720".parse().unwrap()
+    );
+    assert_eq!(cfg.h323.gatekeeper_id, "diemcau");
+    assert_eq!(cfg.h323.time_to_live, Duration::from_secs(300));
+    let cfg = ok(&with(
+        r#"
+[h323]
+enabled = true
+ras_listen = ["127.0.0.1:11719", "127.0.0.2:11719"]
+discovery_multicast = true
+call_signalling_listen = "127.0.0.1:11720"
+gatekeeper_id = "Bộ GK"
+time_to_live_secs = 60
+"#,
+    ));
+    assert!(cfg.h323.enabled && cfg.h323.discovery_multicast);
+    assert_eq!(cfg.h323.ras_listen.len(), 2);
+    assert_eq!(
+        cfg.h323.call_signalling_listen,
+        "127.0.0.1:11720".parse().unwrap()
+    );
+    assert_eq!(cfg.h323.gatekeeper_id, "Bộ GK");
+    assert_eq!(cfg.h323.time_to_live, Duration::from_secs(60));
+}
+
+#[test]
+fn h323_mistakes_name_their_line() {
+    fails_at(
+        &with("[h323]\nras_listen = []\n"),
+        "ras_listen",
+        "at least one",
+    );
+    fails_at(
+        &with("[h323]\nras_listen = [\"[::1]:1719\"]\n"),
+        "ras_listen",
+        "IPv4",
+    );
+    fails_at(
+        &with("[h323]\ntime_to_live_secs = 5\n"),
+        "time_to_live_secs",
+        "10..=86400",
+    );
+    fails_at(
+        &with("[h323]\ngatekeeper_id = \"\"\n"),
+        "gatekeeper_id",
+        "1 to 128",
+    );
+    fails_at(
+        &with("[h323]\ncall_signalling_listen = \"127.0.0.1:0\"\n"),
+        "call_signalling_listen",
+        "needs a port",
+    );
+    fails_at(&with("[h323]\nras = true\n"), "ras", "unknown field");
+}

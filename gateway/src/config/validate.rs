@@ -130,8 +130,10 @@ pub(super) fn build(raw: RawConfig, loc: &Locator) -> Result<Config, ConfigError
     let terminals = terminals(raw.terminals, &dial_names, loc)?;
     let numbers: Vec<String> = rooms.iter().map(|r| r.number.clone()).collect();
     let webrtc = super::webrtc::webrtc(raw.webrtc, &numbers, loc)?;
+    let h323 = super::h323::h323(raw.h323, loc)?;
     Ok(Config {
         webrtc,
+        h323,
         server,
         sip,
         media,

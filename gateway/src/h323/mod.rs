@@ -4,3 +4,8 @@
 
 pub mod asn1;
 pub mod h245;
+pub mod q931;
+pub mod ras;
+
+#[cfg(test)]
+pub(crate) mod testdata;

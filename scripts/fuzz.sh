@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every cargo-fuzz target of the gateway briefly (decoders of H.225.0
+# RAS, H.225.0 call signalling, Q.931; the H.245 helper's target joins the
+# list in gateway/fuzz). Installs cargo-fuzz if missing.
+#   ./scripts/fuzz.sh [seconds per target, default 20]
+# Only a stable toolchain is installed: RUSTC_BOOTSTRAP=1 lets cargo-fuzz use
+# the -Z flags (sanitizer, coverage instrumentation) it needs.
+set -euo pipefail
+cd "$(dirname "$0")/../gateway/fuzz"
+
+SECONDS_PER_TARGET=${1:-${FUZZ_SECONDS:-20}}
+export RUSTC_BOOTSTRAP=1
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "==> installing cargo-fuzz"
+    cargo install cargo-fuzz --locked
+fi
+
+# Real captured messages (gateway/src/h323/testdata.rs) seed the corpora, so
+# the fuzzer starts from valid messages instead of random bytes.
+# Hex to bytes with bash alone (no xxd on a fresh machine).
+unhex() { printf '%b' "$(printf '%s' "$1" | sed 's/../\\x&/g')"; }
+
+seed() {
+    local target=$1 kind=$2
+    local dir="corpus/$target"
+    mkdir -p "$dir"
+    grep -oE "pub const [A-Z0-9_]+: &str = \"[0-9a-f]+\"" ../src/h323/testdata.rs |
+        while read -r _ _ name _ _ hex; do
+            hex=${hex//\"/}
+            name=${name%:}
+            case "$kind:$name" in
+                ras:*TPKT* | ras:*Q931*) continue ;;
+                ras:*) unhex "$hex" >"$dir/$name" ;;
+                q931:*TPKT*) unhex "${hex:8}" >"$dir/$name" ;; # without TPKT
+                q931:*Q931*) unhex "$hex" >"$dir/$name" ;;
+                *) ;;
+            esac
+        done
+}
+seed ras_message ras
+seed q931 q931
+mkdir -p corpus/h323_user_information
+
+status=0
+for target in $(cargo fuzz list); do
+    echo "==> fuzzing $target for ${SECONDS_PER_TARGET}s"
+    if ! cargo fuzz run "$target" "corpus/$target" -- \
+        -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -print_final_stats=1; then
+        echo "==> $target FAILED (crash input under gateway/fuzz/artifacts/$target)"
+        status=1
+    fi
+done
+exit $status

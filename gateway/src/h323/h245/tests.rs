@@ -801,3 +801,121 @@ fn mutated_messages_fed_to_a_session_never_panic() {
     }
     s.handle_timeout(now + Duration::from_secs(3600));
 }
+
+#[test]
+fn every_kind_of_message_we_send_decodes_in_wireshark() {
+    let now = Instant::now();
+    let mut wire = Vec::new();
+    let mut drain = |s: &mut Session, wire: &mut Vec<Vec<u8>>| {
+        while let Some(b) = s.poll_transmit() {
+            wire.push(b);
+        }
+    };
+    let msg = |r| MultimediaSystemControlMessage::Request(r);
+    // Rejects, FunctionNotUnderstood, RTD response, RCC reject.
+    let mut s = Session::new(config(), now);
+    let mut bad = caps::terminal_capability_set(4, &config().capabilities);
+    if let Some(d) = bad.capability_descriptors.as_mut() {
+        d[0].simultaneous_capabilities = Some(vec![AlternativeCapabilitySet(vec![
+            CapabilityTableEntryNumber(999),
+        ])]);
+    }
+    s.handle_message(msg(RequestMessage::TerminalCapabilitySet(bad)), now);
+    s.handle_message(
+        msg(RequestMessage::MaintenanceLoopRequest(
+            MaintenanceLoopRequest {
+                type_: MaintenanceLoopRequestType::SystemLoop,
+            },
+        )),
+        now,
+    );
+    s.handle_message(
+        msg(RequestMessage::RoundTripDelayRequest(
+            RoundTripDelayRequest {
+                sequence_number: SequenceNumber(7),
+            },
+        )),
+        now,
+    );
+    s.handle_message(
+        msg(RequestMessage::RequestChannelClose(RequestChannelClose {
+            forward_logical_channel_number: LogicalChannelNumber(9),
+            qos_capability: None,
+            reason: None,
+        })),
+        now,
+    );
+    let mut g729 = super::session::open_logical_channel(
+        3,
+        &OutgoingChannel {
+            codec: ChannelCodec {
+                capability: MediaCapability::G711Alaw { frames: 20 },
+                dynamic_payload_type: None,
+            },
+            session_id: 1,
+            local_rtcp: Some(addr("127.0.0.1:5001")),
+        },
+    );
+    g729.forward_logical_channel_parameters.data_type =
+        DataType::AudioData(AudioCapability::G729(2));
+    s.handle_message(msg(RequestMessage::OpenLogicalChannel(g729)), now);
+    drain(&mut s, &mut wire);
+    // Timeouts: releases, our RTD request, our close of an unanswered OLC,
+    // a request to close a peer channel and its release.
+    let mut t = Session::new(config(), now);
+    t.start(now);
+    let mut audio = super::session::open_logical_channel(
+        4,
+        &OutgoingChannel {
+            codec: ChannelCodec {
+                capability: MediaCapability::G722 { frames: 20 },
+                dynamic_payload_type: None,
+            },
+            session_id: 1,
+            local_rtcp: None,
+        },
+    );
+    audio.forward_logical_channel_number = LogicalChannelNumber(4);
+    t.handle_message(msg(RequestMessage::OpenLogicalChannel(audio)), now);
+    t.request_channel_close(4, now).expect("peer channel");
+    t.open_channel(video_channel(&config().capabilities), now);
+    t.send_flow_control(None, None);
+    t.handle_timeout(now + Duration::from_secs(10));
+    t.handle_timeout(now + Duration::from_secs(31));
+    // The peer's MasterSlaveDetermination answered.
+    let mut u = Session::new(config(), now);
+    u.handle_message(
+        msg(RequestMessage::MasterSlaveDetermination(
+            MasterSlaveDetermination {
+                terminal_type: TERMINAL_TYPE_MCU,
+                status_determination_number: 0,
+            },
+        )),
+        now,
+    );
+    drain(&mut t, &mut wire);
+    drain(&mut u, &mut wire);
+    let d = wireshark::dissect(&wire);
+    assert_eq!(d.malformed, 0, "{}", d.verbose);
+    for name in [
+        "terminalCapabilitySetReject",
+        "undefinedTableEntryUsed",
+        "functionNotUnderstood",
+        "maintenanceLoopRequest",
+        "roundTripDelayResponse",
+        "requestChannelCloseReject",
+        "openLogicalChannelReject",
+        "dataTypeNotSupported",
+        "terminalCapabilitySetRelease",
+        "masterSlaveDeterminationRelease",
+        "roundTripDelayRequest",
+        "requestChannelClose",
+        "requestChannelCloseRelease",
+        "noRestriction",
+        "wholeMultiplex",
+        "closeLogicalChannel",
+        "masterSlaveDeterminationAck",
+    ] {
+        assert!(d.verbose.contains(name), "tshark shows no {name}");
+    }
+}

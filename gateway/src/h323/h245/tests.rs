@@ -806,7 +806,7 @@ fn mutated_messages_fed_to_a_session_never_panic() {
 fn every_kind_of_message_we_send_decodes_in_wireshark() {
     let now = Instant::now();
     let mut wire = Vec::new();
-    let mut drain = |s: &mut Session, wire: &mut Vec<Vec<u8>>| {
+    let drain = |s: &mut Session, wire: &mut Vec<Vec<u8>>| {
         while let Some(b) = s.poll_transmit() {
             wire.push(b);
         }

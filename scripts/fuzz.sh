@@ -42,6 +42,14 @@ seed() {
 seed ras_message ras
 seed q931 q931
 mkdir -p corpus/h323_user_information
+# H.245: a real call's messages (nDPI's h323.pcap, see
+# gateway/src/h323/h245/tests.rs) and a Cisco IOS user input signal.
+mkdir -p corpus/h245_decode
+for m in 0230010600088175000500801bc520401d00800000001bc5 01000080924fd5 \
+    030000640c201d800b0d0001000a01038f138980 22c000640480145c00000a01061207d6000a01061207d703000180 \
+    6d810447200063; do
+    unhex "$m" >"corpus/h245_decode/$m"
+done
 
 status=0
 for target in $(cargo fuzz list); do

@@ -166,7 +166,7 @@ pub fn from_video(v: &VideoCapability) -> Option<MediaCapability> {
     match v {
         VideoCapability::H263VideoCapability(h) => {
             let sizes = h263_sizes([h.sqcif_mpi, h.qcif_mpi, h.cif_mpi, h.cif4_mpi, h.cif16_mpi]);
-            (!sizes.standard.is_empty()).then(|| {
+            (!sizes.standard.is_empty()).then_some({
                 MediaCapability::H263(H263Capability {
                     sizes,
                     max_bit_rate: h.max_bit_rate,
@@ -208,10 +208,10 @@ pub fn channel_codec(d: &DataType, h2250: &H2250LogicalChannelParameters) -> Opt
         &h2250.media_packetization
     {
         match (&mut capability, &pt.payload_descriptor) {
-            (MediaCapability::H264(h), RTPPayloadTypePayloadDescriptor::Oid(o)) => {
-                if *o == h264_packetization_oid(1) {
-                    h.packetization_mode = 1;
-                }
+            (MediaCapability::H264(h), RTPPayloadTypePayloadDescriptor::Oid(o))
+                if *o == h264_packetization_oid(1) =>
+            {
+                h.packetization_mode = 1;
             }
             (MediaCapability::H263(h), RTPPayloadTypePayloadDescriptor::RfcNumber(n)) => {
                 h.rfc4629 = *n == 2429.into() || *n == 4629.into();

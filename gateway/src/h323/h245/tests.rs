@@ -801,3 +801,304 @@ fn mutated_messages_fed_to_a_session_never_panic() {
     }
     s.handle_timeout(now + Duration::from_secs(3600));
 }
+
+#[test]
+fn every_kind_of_message_we_send_decodes_in_wireshark() {
+    let now = Instant::now();
+    let mut wire = Vec::new();
+    let drain = |s: &mut Session, wire: &mut Vec<Vec<u8>>| {
+        while let Some(b) = s.poll_transmit() {
+            wire.push(b);
+        }
+    };
+    let msg = |r| MultimediaSystemControlMessage::Request(r);
+    // Rejects, FunctionNotUnderstood, RTD response, RCC reject.
+    let mut s = Session::new(config(), now);
+    let mut bad = caps::terminal_capability_set(4, &config().capabilities);
+    if let Some(d) = bad.capability_descriptors.as_mut() {
+        d[0].simultaneous_capabilities = Some(vec![AlternativeCapabilitySet(vec![
+            CapabilityTableEntryNumber(999),
+        ])]);
+    }
+    s.handle_message(msg(RequestMessage::TerminalCapabilitySet(bad)), now);
+    s.handle_message(
+        msg(RequestMessage::MaintenanceLoopRequest(
+            MaintenanceLoopRequest {
+                type_: MaintenanceLoopRequestType::SystemLoop,
+            },
+        )),
+        now,
+    );
+    s.handle_message(
+        msg(RequestMessage::RoundTripDelayRequest(
+            RoundTripDelayRequest {
+                sequence_number: SequenceNumber(7),
+            },
+        )),
+        now,
+    );
+    s.handle_message(
+        msg(RequestMessage::RequestChannelClose(RequestChannelClose {
+            forward_logical_channel_number: LogicalChannelNumber(9),
+            qos_capability: None,
+            reason: None,
+        })),
+        now,
+    );
+    let mut g729 = super::session::open_logical_channel(
+        3,
+        &OutgoingChannel {
+            codec: ChannelCodec {
+                capability: MediaCapability::G711Alaw { frames: 20 },
+                dynamic_payload_type: None,
+            },
+            session_id: 1,
+            local_rtcp: Some(addr("127.0.0.1:5001")),
+        },
+    );
+    g729.forward_logical_channel_parameters.data_type =
+        DataType::AudioData(AudioCapability::G729(2));
+    s.handle_message(msg(RequestMessage::OpenLogicalChannel(g729)), now);
+    drain(&mut s, &mut wire);
+    // Timeouts: releases, our RTD request, our close of an unanswered OLC,
+    // a request to close a peer channel and its release.
+    let mut t = Session::new(config(), now);
+    t.start(now);
+    let mut audio = super::session::open_logical_channel(
+        4,
+        &OutgoingChannel {
+            codec: ChannelCodec {
+                capability: MediaCapability::G722 { frames: 20 },
+                dynamic_payload_type: None,
+            },
+            session_id: 1,
+            local_rtcp: None,
+        },
+    );
+    audio.forward_logical_channel_number = LogicalChannelNumber(4);
+    t.handle_message(msg(RequestMessage::OpenLogicalChannel(audio)), now);
+    t.request_channel_close(4, now).expect("peer channel");
+    t.open_channel(video_channel(&config().capabilities), now);
+    t.send_flow_control(None, None);
+    t.handle_timeout(now + Duration::from_secs(10));
+    t.handle_timeout(now + Duration::from_secs(31));
+    // The peer's MasterSlaveDetermination answered.
+    let mut u = Session::new(config(), now);
+    u.handle_message(
+        msg(RequestMessage::MasterSlaveDetermination(
+            MasterSlaveDetermination {
+                terminal_type: TERMINAL_TYPE_MCU,
+                status_determination_number: 0,
+            },
+        )),
+        now,
+    );
+    drain(&mut t, &mut wire);
+    drain(&mut u, &mut wire);
+    let d = wireshark::dissect(&wire);
+    assert_eq!(d.malformed, 0, "{}", d.verbose);
+    for name in [
+        "terminalCapabilitySetReject",
+        "undefinedTableEntryUsed",
+        "functionNotUnderstood",
+        "maintenanceLoopRequest",
+        "roundTripDelayResponse",
+        "requestChannelCloseReject",
+        "openLogicalChannelReject",
+        "dataTypeNotSupported",
+        "terminalCapabilitySetRelease",
+        "masterSlaveDeterminationRelease",
+        "roundTripDelayRequest",
+        "requestChannelClose",
+        "requestChannelCloseRelease",
+        "noRestriction",
+        "wholeMultiplex",
+        "closeLogicalChannel",
+        "masterSlaveDeterminationAck",
+    ] {
+        assert!(d.verbose.contains(name), "tshark shows no {name}");
+    }
+}
+
+/// The H.245 exchange of a real call (separate H.245 channel, TPKT
+/// framed): OpenH323's Callgen323 at 10.1.3.143 and a "310i" terminal at
+/// 10.1.6.18, frames 25-42 of nDPI's public capture
+/// `tests/cfgs/default/pcap/h323.pcap` (the source of
+/// `crate::h323::testdata`). `(frame, from the 310i, TCP payload)`.
+const NDPI_H245: &[(u32, bool, &str)] = &[
+    (25, true, "0300001c0230010600088175000500801bc520401d00800000001bc5"),
+    (27, true, "0300000b01000080924fd5"),
+    (29, false, "03000031027001060008817500078013800032000100000100000100000cc001000180008000002040ef00800100000000"),
+    (30, false, "0300000b010032803782de"),
+    (32, false, "030000072180010300000620a0"),
+    (34, true, "03000007218001"),
+    (36, true, "030000062080"),
+    (38, false, "03000018030000640c201d800b0d0001000a01038f138980"),
+    (39, true, "030000170300003c0c201d800a040001000a01061207d7"),
+    (41, false, "0300001e22c0003c0280135c00000a01038f1388000a01038f1389010100"),
+    (42, true, "0300001f22c000640480145c00000a01061207d6000a01061207d703000180"),
+];
+
+/// The H.245 messages of a TCP payload (one or more TPKTs).
+fn tpkt_messages(payload: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut rest = payload;
+    while rest.len() >= 4 {
+        let len = usize::from(u16::from_be_bytes([rest[2], rest[3]]));
+        assert!(
+            rest[0] == 3 && len >= 4 && len <= rest.len(),
+            "TPKT {rest:02x?}"
+        );
+        out.push(rest[4..len].to_vec());
+        rest = &rest[len..];
+    }
+    assert!(rest.is_empty());
+    out
+}
+
+fn ndpi(frame: u32) -> Vec<Vec<u8>> {
+    let (_, _, hex) = NDPI_H245
+        .iter()
+        .find(|(f, _, _)| *f == frame)
+        .expect("frame");
+    tpkt_messages(&crate::h323::asn1::h245::tests::hex(&[hex]))
+}
+
+#[test]
+fn real_call_h245_decodes_field_by_field_and_reencodes_alike() {
+    let mut all = Vec::new();
+    let mut reencoded = Vec::new();
+    for (frame, _, _) in NDPI_H245 {
+        for m in ndpi(*frame) {
+            let msg = asn::decode(&m).unwrap_or_else(|e| panic!("frame {frame}: {e}"));
+            // Our encoding reads back the same. Its bytes may differ: an
+            // extension bitmap is as long as the encoder's version knows
+            // additions (v17 here, v3-v7 there); both are valid PER.
+            let ours = asn::encode(&msg).expect("encode");
+            assert_eq!(
+                asn::decode(&ours).expect("decode ours"),
+                msg,
+                "frame {frame}"
+            );
+            reencoded.push(ours);
+            all.push(msg);
+        }
+    }
+    // Frame 32 carries two messages: TCS Ack and MSD Ack.
+    assert_eq!(all.len(), NDPI_H245.len() + 1);
+    // The 310i's capability set: H.245 v5, no multiplex capability, one
+    // entry (7110: G.711 A-law, 30 frames) in descriptor 0.
+    let MultimediaSystemControlMessage::Request(RequestMessage::TerminalCapabilitySet(tcs)) =
+        &all[0]
+    else {
+        panic!("{:?}", all[0]);
+    };
+    assert_eq!(tcs.protocol_identifier, asn::protocol_identifier(5));
+    assert!(tcs.multiplex_capability.is_none());
+    let set = caps::capability_set(tcs).expect("valid set");
+    assert_eq!(set.entries.len(), 1);
+    assert_eq!(set.entries[0].number, 7110);
+    assert_eq!(
+        set.entries[0].capability,
+        MediaCapability::G711Alaw { frames: 30 }
+    );
+    assert_eq!(set.descriptors[0].simultaneous, [vec![7110]]);
+    // Its MSD: terminal type 0.
+    assert!(matches!(
+        &all[1],
+        MultimediaSystemControlMessage::Request(RequestMessage::MasterSlaveDetermination(m))
+            if m.terminal_type == 0 && m.status_determination_number == 9_588_693
+    ));
+    // Callgen323's capability set: v7, G.711 A-law at 240 frames.
+    let MultimediaSystemControlMessage::Request(RequestMessage::TerminalCapabilitySet(tcs)) =
+        &all[2]
+    else {
+        panic!("{:?}", all[2]);
+    };
+    assert_eq!(tcs.protocol_identifier, asn::protocol_identifier(7));
+    let set = caps::capability_set(tcs).expect("valid set");
+    assert_eq!(
+        set.entries[0].capability,
+        MediaCapability::G711Alaw { frames: 240 }
+    );
+    // Callgen323 acks the 310i's channel 61 with its media addresses.
+    let MultimediaSystemControlMessage::Response(ResponseMessage::OpenLogicalChannelAck(ack)) =
+        &all[10]
+    else {
+        panic!("{:?}", all[10]);
+    };
+    assert_eq!(ack.forward_logical_channel_number.0, 61);
+    let Some(OpenLogicalChannelAckForwardMultiplexAckParameters::H2250LogicalChannelAckParameters(
+        p,
+    )) = &ack.forward_multiplex_ack_parameters
+    else {
+        panic!("{ack:?}");
+    };
+    assert_eq!(p.session_id, Some(1));
+    assert_eq!(
+        p.media_channel.as_ref().and_then(caps::socket_address),
+        Some(addr("10.1.3.143:5000"))
+    );
+    assert_eq!(
+        p.media_control_channel
+            .as_ref()
+            .and_then(caps::socket_address),
+        Some(addr("10.1.3.143:5001"))
+    );
+    let d = wireshark::dissect(&reencoded);
+    assert_eq!(d.malformed, 0, "{}", d.verbose);
+    assert!(d.verbose.contains("tsapIdentifier: 5000"));
+}
+
+#[test]
+fn our_session_answers_the_real_terminal() {
+    // We stand where Callgen323 stood: the 310i's messages in order.
+    let now = Instant::now();
+    let mut s = Session::new(config(), now);
+    s.start(now);
+    let mut wire: Vec<Vec<u8>> = std::iter::from_fn(|| s.poll_transmit()).collect();
+    for frame in [25, 27, 39] {
+        for m in ndpi(frame) {
+            s.handle_bytes(&m, now).expect("real message");
+        }
+    }
+    let ev = events(&mut s);
+    assert!(matches!(&ev[0], Event::PeerCapabilities(c)
+        if c.entries[0].capability == MediaCapability::G711Alaw { frames: 30 }));
+    assert_eq!(
+        ev[1],
+        Event::ChannelOpenRequested {
+            channel: 61,
+            session_id: 1,
+            codec: ChannelCodec {
+                capability: MediaCapability::G711Alaw { frames: 30 },
+                dynamic_payload_type: None,
+            },
+            remote_rtcp: Some(addr("10.1.6.18:2007")),
+        }
+    );
+    s.accept_channel(61, addr("127.0.0.1:5000"), Some(addr("127.0.0.1:5001")))
+        .expect("pending");
+    let out = messages(&mut s);
+    // TCS Ack (its sequence number 1), MSD Ack telling it it is slave
+    // (terminal type 0 against our 190), our OLC Ack.
+    assert!(matches!(&out[0], MultimediaSystemControlMessage::Response(
+        ResponseMessage::TerminalCapabilitySetAck(a)) if a.sequence_number.0 == 1));
+    assert!(matches!(&out[1], MultimediaSystemControlMessage::Response(
+        ResponseMessage::MasterSlaveDeterminationAck(a))
+        if a.decision == MasterSlaveDeterminationAckDecision::Slave));
+    assert!(matches!(&out[2], MultimediaSystemControlMessage::Response(
+        ResponseMessage::OpenLogicalChannelAck(a)) if a.forward_logical_channel_number.0 == 61));
+    // Its acks of ours (frames 34, 36: TCS Ack 1, MSD Ack "you are master").
+    for frame in [34, 36] {
+        for m in ndpi(frame) {
+            s.handle_bytes(&m, now).expect("real message");
+        }
+    }
+    assert!(s.capabilities_acked());
+    assert_eq!(s.master_slave(), Some(MasterSlave::Master));
+    wire.extend(out.iter().map(|m| asn::encode(m).expect("encode")));
+    let d = wireshark::dissect(&wire);
+    assert_eq!(d.malformed, 0, "{}", d.verbose);
+    assert!(d.verbose.contains("forwardLogicalChannelNumber: 61"));
+}

@@ -304,7 +304,7 @@ pub(crate) fn seeds() -> Vec<Vec<u8>> {
 
 #[test]
 fn mutated_messages_never_panic() {
-    let mut rng = Rng(0x5eed_0f_d1e_11c4u64);
+    let mut rng = Rng(0x0005_eed0_fd1e_11c4);
     let seeds = seeds();
     let mut decoded = 0;
     for round in 0..3000 {

@@ -19,9 +19,7 @@ pub struct Dissection {
 fn pcap(messages: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::new();
     // Global header: magic, version 2.4, zone, sigfigs, snaplen, link type.
-    for v in [0xa1b2_c3d4u32] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
+    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
     out.extend_from_slice(&2u16.to_le_bytes());
     out.extend_from_slice(&4u16.to_le_bytes());
     for v in [0u32, 0, 262_144, 252] {

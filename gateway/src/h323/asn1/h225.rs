@@ -19,18 +19,15 @@
 //! and the bits differ from the standard (the Tandberg and GnuGk captures in
 //! the tests catch that).
 //!
-//! Two extension alternatives are not modelled because their contents are
-//! H.245 types (MULTIMEDIA-SYSTEM-CONTROL): `SupportedProtocols.t38FaxAnnexbOnly`
-//! (DataProtocolCapability, T38FaxProfile) and `TransportQOS.qOSCapabilities`
-//! (QOSCapability). A message that picks one of them fails to decode with
-//! a clear error (it is then answered or dropped like any malformed
-//! message); no other alternative or component is affected, since extension
-//! alternatives travel as length-prefixed open types.
+//! The imports from MULTIMEDIA-SYSTEM-CONTROL (DataProtocolCapability,
+//! T38FaxProfile, QOSCapability) are the H.245 module's types
+//! ([`super::h245`]); those from H235-SECURITY-MESSAGES are in [`super::h235`].
 
 #![allow(missing_docs, clippy::large_enum_variant)]
 
 use super::h235::{AuthenticationMechanism, ClearToken, CryptoToken, Encrypted, Hashed, Signed};
 pub use super::h235::{Password, TimeStamp};
+use super::h245::{DataProtocolCapability, QOSCapability, T38FaxProfile};
 use rasn::prelude::*;
 
 /// A BMPString from Rust text (UCS-2; characters outside the BMP become
@@ -762,50 +759,21 @@ pub enum SupportedProtocols {
     T120Only(T120OnlyCaps),
     #[rasn(extension_addition)]
     NonStandardProtocol(NonStandardProtocol),
-    /// Needs H.245 types (see the module doc); declared so that the index
-    /// of `sip` is right.
     #[rasn(extension_addition)]
-    T38FaxAnnexbOnly(UnmodelledH245Content),
+    T38FaxAnnexbOnly(T38FaxAnnexbOnlyCaps),
     #[rasn(extension_addition, identifier = "sip")]
     Sip(SipCaps),
 }
 
-/// Stands for content made of H.245 types that this module does not model
-/// (see the module doc). It neither decodes nor encodes: a message carrying
-/// it fails to decode with a clear error instead of being misread.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnmodelledH245Content;
-
-impl AsnType for UnmodelledH245Content {
-    const TAG: Tag = Tag::SEQUENCE;
-}
-
-impl Decode for UnmodelledH245Content {
-    fn decode_with_tag_and_constraints<D: Decoder>(
-        decoder: &mut D,
-        _: Tag,
-        _: &Constraints,
-    ) -> Result<Self, D::Error> {
-        Err(rasn::de::Error::custom(
-            "H.245 content (t38FaxAnnexbOnly / qOSCapabilities) is not supported",
-            decoder.codec(),
-        ))
-    }
-}
-
-impl Encode for UnmodelledH245Content {
-    fn encode_with_tag_and_constraints<'b, E: Encoder<'b>>(
-        &self,
-        encoder: &mut E,
-        _: Tag,
-        _: &Constraints,
-        _: rasn::types::Identifier,
-    ) -> Result<(), E::Error> {
-        Err(rasn::enc::Error::custom(
-            "H.245 content (t38FaxAnnexbOnly / qOSCapabilities) is not supported",
-            encoder.codec(),
-        ))
-    }
+#[derive(AsnType, Encode, Decode, Debug, Clone, PartialEq)]
+#[rasn(automatic_tags, identifier = "T38FaxAnnexbOnlyCaps")]
+#[non_exhaustive]
+pub struct T38FaxAnnexbOnlyCaps {
+    pub non_standard_data: Option<NonStandardParameter>,
+    pub data_rates_supported: Option<SequenceOf<DataRate>>,
+    pub supported_prefixes: SequenceOf<SupportedPrefix>,
+    pub t38_fax_protocol: DataProtocolCapability,
+    pub t38_fax_profile: T38FaxProfile,
 }
 
 macro_rules! prefix_caps {
@@ -2392,10 +2360,8 @@ pub enum TransportQos {
     EndpointControlled(()),
     GatekeeperControlled(()),
     NoControl(()),
-    /// `qOSCapabilities SEQUENCE SIZE (1..256) OF QOSCapability` (H.245):
-    /// see the module doc.
-    #[rasn(extension_addition, identifier = "qOSCapabilities")]
-    QosCapabilities(UnmodelledH245Content),
+    #[rasn(extension_addition, size("1..=256"), identifier = "qOSCapabilities")]
+    QosCapabilities(SequenceOf<QOSCapability>),
 }
 
 #[derive(AsnType, Encode, Decode, Debug, Clone, PartialEq)]

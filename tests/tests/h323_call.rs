@@ -261,7 +261,6 @@ fn judge_capture(tshark: &mut Tshark, cs_port: u16) {
         "no tunnelled MSD"
     );
     assert!(sent("h225.displayName") >= 1, "no display name");
-    drop(sent);
     let from_caller = tshark.count(&format!("tcp.dstport == {cs_port} && h225.fastStart"));
     assert!(
         from_caller >= 1,
@@ -373,7 +372,7 @@ fn dial_out_from_the_api() {
     // Hang-up from the API: the daemon ends H.245 (EndSessionCommand) and
     // the call (Release Complete); the caller, told first by H.245, may
     // release on its own before reading the Release Complete.
-    let id = connected_h323(&d)
+    let id = connected_h323(d)
         .and_then(|p| p["id"].as_u64())
         .expect("listed");
     let r = d.api_delete(&format!("/rooms/1000/participants/{id}"));
@@ -476,8 +475,8 @@ fn refusals_and_bad_input() {
         caller.record()
     );
     assert!(
-        wait_until(WAIT, || connected_h323(&d).is_some()),
+        wait_until(WAIT, || connected_h323(d).is_some()),
         "{}",
-        room(&d)
+        room(d)
     );
 }

@@ -207,7 +207,7 @@ mod tests {
                         seed ^= seed >> 17;
                         seed ^= seed << 5;
                         // Mostly valid versions so lengths get exercised.
-                        if seed % 4 == 0 {
+                        if seed.is_multiple_of(4) {
                             3
                         } else {
                             (seed >> 8) as u8

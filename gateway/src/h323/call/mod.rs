@@ -446,27 +446,27 @@ impl Call {
             }
         }
         match (self.role, kind) {
-            (Role::Outgoing, Kind::CallProceeding | Kind::Alerting | Kind::Progress) => {
-                if self.state == State::Calling {
-                    self.state = State::Ringing;
-                }
+            (Role::Outgoing, Kind::CallProceeding | Kind::Alerting | Kind::Progress)
+                if self.state == State::Calling =>
+            {
+                self.state = State::Ringing;
             }
-            (Role::Outgoing, Kind::Connect) => {
-                if self.state != State::Active {
-                    self.peer_name =
-                        s.display
-                            .clone()
-                            .filter(|d| !d.trim().is_empty())
-                            .or_else(|| {
-                                s.destination
-                                    .iter()
-                                    .find_map(|a| a.text().map(str::to_string))
-                            });
-                    self.state = State::Active;
-                    self.out.push(Output::Connected);
-                    self.deadline = Some((now + MEDIA_SETUP_TIMEOUT, Ending::NoCommonCapability));
-                    self.start_control(now);
-                }
+            (Role::Outgoing, Kind::Connect) if self.state != State::Active => {
+                self.peer_name = s
+                    .display
+                    .clone()
+                    .filter(|d| !d.trim().is_empty())
+                    .or_else(|| {
+                        s.destination
+                            .iter()
+                            .find_map(|a| a.text().map(str::to_string))
+                    });
+                self.state = State::Active;
+                self.out.push(Output::Connected);
+                // Fast start may have settled the media in this Connect.
+                self.deadline = (!self.fast_started)
+                    .then(|| (now + MEDIA_SETUP_TIMEOUT, Ending::NoCommonCapability));
+                self.start_control(now);
             }
             (_, Kind::StatusInquiry) => {
                 // Q.931 §5.8.10: answer with Status; H.225.0 carries it as

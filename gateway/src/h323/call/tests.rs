@@ -179,6 +179,11 @@ fn fast_start_call_with_tunnelled_h245_end_to_end() {
     assert_eq!(ours[1].peer_rtp, Some(addr(6002)));
     assert!(ours.iter().chain(&theirs).all(|s| s.receiving));
 
+    // Fast start settled the media: no media set-up deadline on either side.
+    let later = now + MEDIA_SETUP_TIMEOUT + Duration::from_secs(1);
+    assert!(ended(&caller.on_timer(later)).is_none());
+    assert!(ended(&callee.on_timer(later)).is_none());
+
     // The mixer wants a keyframe from the caller: H.245 fast update in a
     // Facility, which the caller reports.
     let ask = callee.ask_keyframe();

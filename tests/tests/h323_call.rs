@@ -381,12 +381,15 @@ fn dial_out_from_the_api() {
         .wait(CALL_WAIT, |r| r.ended.is_some())
         .unwrap_or_else(|| panic!("no Release Complete: {:?}", caller.record()));
     assert!(matches!(rec.ended, Some((Ending::Normal, _))), "{rec:?}");
+    // Counted once the daemon's call task has finished, which may be just
+    // after the caller read the Release Complete.
     assert!(
-        d.metric(
-            "diemcau_h323_release_complete_total",
-            &[("reason", "undefinedReason"), ("direction", "sent")]
-        )
-        .is_some_and(|v| v >= 1.0),
+        wait_until(WAIT, || d
+            .metric(
+                "diemcau_h323_release_complete_total",
+                &[("reason", "undefinedReason"), ("direction", "sent")]
+            )
+            .is_some_and(|v| v >= 1.0)),
         "{}",
         d.metrics()
     );
@@ -433,12 +436,13 @@ fn refusals_and_bad_input() {
         Some((Ending::Rejected, Some(ReleaseReason::SecurityDenied)))
     );
     assert_eq!(rec.peer_cause, Some(21));
-    assert_eq!(
-        d.metric(
+    assert!(
+        wait_until(WAIT, || d.metric(
             "diemcau_h323_release_complete_total",
             &[("reason", "unreachableDestination"), ("direction", "sent")]
-        ),
-        Some(1.0)
+        ) == Some(1.0)),
+        "{}",
+        d.metrics()
     );
 
     // Garbage that is not TPKT: the daemon closes the connection.

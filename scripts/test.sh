@@ -26,3 +26,8 @@ step "cargo test"
 # harness wait is bounded; the outer timeout is the last guard against a hung
 # peer eating CI's budget.
 timeout --kill-after=30s "${DIEMCAU_TEST_TIMEOUT:-20m}" cargo test --workspace --no-fail-fast -- "$@"
+
+step "fuzz (briefly)"
+# cargo-fuzz targets of the H.225.0, Q.931 and H.245 decoders, 10 s each
+# from the real captured messages; installs cargo-fuzz on first use.
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"

@@ -28,6 +28,10 @@ pub struct ParticipantOptions {
     /// viewer must not get back what its publisher sent out). Ids may name
     /// participants that join later.
     pub exclude: Vec<ParticipantId>,
+    /// Waiting to be let in (a room PIN asked by DTMF), with the prompt to
+    /// show: not decoded, no tile anywhere, never the speaker; it hears
+    /// silence and sees only the prompt. [`MediaRoom::let_in`] ends it.
+    pub lobby: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,6 +295,11 @@ impl MediaRoom {
         // tile.
         self.audio.set_viewer(id, options.viewer);
         self.video.set_viewer(id, options.viewer);
+        let in_lobby = options.lobby.is_some();
+        if let Some(prompt) = options.lobby {
+            self.audio.set_lobby(id, true)?;
+            self.video.set_lobby(id, Some(prompt))?;
+        }
         if !options.exclude.is_empty() {
             self.audio.set_exclusions(id, options.exclude.clone());
             self.video.set_exclusions(id, options.exclude);
@@ -300,7 +309,7 @@ impl MediaRoom {
             self.join_audio(id, s.clone());
             self.join_video(id, display_name, s);
         }
-        if !has_video && !options.viewer {
+        if !has_video && !options.viewer && !in_lobby {
             // Audio only: the others see a placeholder with its name.
             if let Err(e) = self.video.add_without_video(id, display_name) {
                 tracing::warn!(room = %self.inner.name, participant = id, error = %e, "no placeholder tile");
@@ -369,6 +378,39 @@ impl MediaRoom {
         if let Err(e) = self.video.add(id, name, stream) {
             tracing::warn!(room = %self.inner.name, participant = id, error = %e, "video not mixed for this participant");
         }
+    }
+
+    /// A new prompt for a participant in the lobby (a wrong PIN, say).
+    pub fn set_lobby_prompt(&self, id: ParticipantId, prompt: &str) -> Result<(), MixerError> {
+        if !self.inner.lock().contains_key(&id) {
+            return Err(MixerError::NoSuchParticipant(id));
+        }
+        if self.video.in_lobby(id) {
+            self.video.set_lobby(id, Some(prompt.to_owned()))?;
+        }
+        Ok(())
+    }
+
+    /// Lets a participant in from the lobby: from now on it is decoded,
+    /// gets its tile, is heard, and sees and hears the room. Its streams
+    /// keep their ports.
+    pub fn let_in(&self, id: ParticipantId) -> Result<(), MixerError> {
+        if !self.video.in_lobby(id) {
+            return Ok(());
+        }
+        let (name, has_video) = {
+            let parts = self.inner.lock();
+            let p = parts.get(&id).ok_or(MixerError::NoSuchParticipant(id))?;
+            let has_video = p.streams.iter().any(|s| s.spec().kind == MediaKind::Video);
+            (p.display_name.clone(), has_video)
+        };
+        self.audio.set_lobby(id, false)?;
+        self.video.set_lobby(id, None)?;
+        if !has_video {
+            self.video.add_without_video(id, &name)?;
+        }
+        tracing::info!(room = %self.inner.name, participant = id, name = %name, "let in from the lobby");
+        Ok(())
     }
 
     /// The participants `id` does not see or hear, replacing any earlier

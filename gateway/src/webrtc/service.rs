@@ -428,6 +428,7 @@ impl WebrtcService {
                 .filter(|(_, room)| self.same_room(room, &req.room))
                 .map(|(p, _)| vec![p])
                 .unwrap_or_default(),
+            lobby: None,
         };
         let (number, media, participant, pairs) = self.take_seat(&req, &name, &id, &plan)?;
         match self

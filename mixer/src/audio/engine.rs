@@ -23,7 +23,7 @@ use webrtc_util::Marshal;
 use super::codec::{AudioCodec, AudioDecoder, AudioEncoder};
 use super::level::{audio_level, SpeakerConfig, SpeakerDetector, SpeakerEvent};
 use super::mixminus::MixMinus;
-use super::FRAME_DURATION;
+use super::{FRAME_DURATION, SILENCE};
 use crate::cpu::CpuMeter;
 use crate::room::ParticipantId;
 use crate::spec::MediaKind;
@@ -69,6 +69,9 @@ struct State {
     /// Listen-only participants; kept across a stream rebuild, until
     /// [`AudioEngine::forget`].
     viewers: BTreeSet<ParticipantId>,
+    /// Participants waiting to be let in (a PIN asked by DTMF): viewers
+    /// that hear silence. Kept likewise.
+    lobby: BTreeSet<ParticipantId>,
     /// Who each participant does not hear; kept likewise.
     exclusions: BTreeMap<ParticipantId, Vec<ParticipantId>>,
 }
@@ -95,6 +98,7 @@ impl AudioEngine {
                 speaker: SpeakerDetector::new(SpeakerConfig::default()),
                 members: BTreeMap::new(),
                 viewers: BTreeSet::new(),
+                lobby: BTreeSet::new(),
                 exclusions: BTreeMap::new(),
             })),
             stop: Arc::new(AtomicBool::new(false)),
@@ -188,6 +192,29 @@ impl AudioEngine {
         }
     }
 
+    /// Puts a participant in the lobby (before its stream is added): not
+    /// decoded, hears silence. `false` lets it in: its stream is rebuilt as
+    /// an ordinary one, decoded and given the mix.
+    pub fn set_lobby(&self, id: ParticipantId, lobby: bool) -> Result<(), MixerError> {
+        let stream = {
+            let mut st = self.lock();
+            if lobby {
+                st.lobby.insert(id);
+                st.viewers.insert(id);
+                return Ok(());
+            }
+            if !st.lobby.remove(&id) {
+                return Ok(());
+            }
+            st.viewers.remove(&id);
+            st.members.get(&id).map(|m| m.stream.clone())
+        };
+        match stream {
+            Some(s) => self.update(id, s),
+            None => Ok(()),
+        }
+    }
+
     /// The participants `id` does not hear (replacing any earlier list);
     /// applies now if it is mixed, else when its stream is added.
     pub fn set_exclusions(&self, id: ParticipantId, excluded: Vec<ParticipantId>) {
@@ -207,6 +234,7 @@ impl AudioEngine {
         self.remove(id);
         let mut st = self.lock();
         st.viewers.remove(&id);
+        st.lobby.remove(&id);
         st.exclusions.remove(&id);
     }
 
@@ -288,6 +316,7 @@ fn tick(st: &mut State) -> Option<SpeakerEvent> {
         speaker,
         members,
         viewers,
+        lobby,
         ..
     } = st;
     for (id, m) in members.iter() {
@@ -307,7 +336,10 @@ fn tick(st: &mut State) -> Option<SpeakerEvent> {
     }
     let mut outputs = Vec::with_capacity(members.len());
     for (id, frame) in mix.mix() {
-        outputs.push((id, *frame));
+        // The lobby hears nothing of the room (the stream keeps going, so
+        // the terminal's jitter buffer has something to play).
+        let frame = if lobby.contains(&id) { SILENCE } else { *frame };
+        outputs.push((id, frame));
     }
     // Viewers never take the floor.
     let levels: Vec<(ParticipantId, u8)> = members

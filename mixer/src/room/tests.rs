@@ -1129,6 +1129,7 @@ async fn a_viewer_sees_and_hears_everyone_but_whom_it_excludes() {
     let viewer = ParticipantOptions {
         viewer: true,
         exclude: Vec::new(),
+        lobby: None,
     };
     let (both, camera_only) = (
         (Direction::SendRecv, Direction::SendRecv),
@@ -1208,6 +1209,88 @@ async fn a_viewer_sees_and_hears_everyone_but_whom_it_excludes() {
         room.set_exclusions(99, vec![1]),
         Err(MixerError::NoSuchParticipant(99))
     ));
+}
+
+/// Pixels (on an 8 px grid) of the last picture whose colour is `colour`.
+fn count_colour(heard: &Heard, colour: &str) -> usize {
+    let last = heard.pictures.last().expect("no picture decoded");
+    (0..last.height)
+        .step_by(8)
+        .flat_map(|y| (0..last.width).step_by(8).map(move |x| (x, y)))
+        .filter(|&(x, y)| last.primary(x, y) == Some(colour))
+        .count()
+}
+
+/// A caller waiting to type its PIN (the lobby) is neither seen nor heard,
+/// sees only the prompt and hears silence, even while it sends a loud
+/// tone; the prompt can change; let in, it is an ordinary participant on
+/// the same ports, seen and heard, seeing and hearing the room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_in_the_lobby_is_let_in() {
+    use crate::video::testutil::{GREEN_YUV, RED_YUV};
+    let (room, _events, _ports) = room(8, Duration::from_secs(30));
+    let both = (Direction::SendRecv, Direction::SendRecv);
+    let lobby = ParticipantOptions {
+        lobby: Some("Nhập mã PIN rồi bấm #".into()),
+        ..ParticipantOptions::default()
+    };
+    let mut peers = vec![
+        AvPeer::join(
+            &room,
+            1,
+            (440.0, RED_YUV),
+            both,
+            ParticipantOptions::default(),
+        )
+        .await,
+        AvPeer::join(&room, 2, (660.0, GREEN_YUV), both, lobby).await,
+    ];
+    let views = room.video().views();
+    assert!(
+        views[&1].is_empty(),
+        "the lobby has a tile: {:?}",
+        views[&1]
+    );
+    assert_eq!(views[&2].len(), 1, "{:?}", views[&2]);
+    assert_eq!(views[&2][0].participant, 2);
+    assert_eq!(views[&2][0].name, "Nhập mã PIN rồi bấm #");
+    assert_eq!(views[&2][0].source, crate::video::TileSource::Placeholder);
+
+    let heard2 = run_av(&mut peers, 2, Duration::from_secs(3)).await;
+    assert_eq!(count_colour(&heard2, "red"), 0, "the lobby sees the room");
+    let a440 = median_tone(&heard2.audio, 440.0);
+    assert!(a440 < 50.0, "the lobby hears the room at {a440:.0}");
+    let heard1 = run_av(&mut peers, 1, Duration::from_secs(2)).await;
+    let a660 = median_tone(&heard1.audio, 660.0);
+    assert!(a660 < 50.0, "the room hears the lobby at {a660:.0}");
+    assert_ne!(room.active_speaker(), Some(2));
+
+    room.set_lobby_prompt(2, "Sai mã PIN").unwrap();
+    assert_eq!(room.video().views()[&2][0].name, "Sai mã PIN");
+
+    let ports_before: Vec<u16> = room.streams(2).iter().map(|s| s.local_rtp_port()).collect();
+    room.let_in(2).unwrap();
+    let ports_after: Vec<u16> = room.streams(2).iter().map(|s| s.local_rtp_port()).collect();
+    assert_eq!(ports_before, ports_after);
+    let views = room.video().views();
+    let ids = |tiles: &[crate::video::CanvasTile]| -> Vec<ParticipantId> {
+        tiles.iter().map(|t| t.participant).collect()
+    };
+    assert_eq!(ids(&views[&1]), [2]);
+    assert_eq!(ids(&views[&2]), [1]);
+    let heard2 = run_av(&mut peers, 2, Duration::from_secs(3)).await;
+    assert_eq!(tile_colours(&heard2, &views[&2]), [Some("red")]);
+    assert!(median_tone(&heard2.audio, 440.0) > 2000.0);
+    // A fresh decoder asks for a keyframe, as a terminal would.
+    room.request_keyframe(1);
+    let heard1 = run_av(&mut peers, 1, Duration::from_secs(3)).await;
+    assert_eq!(tile_colours(&heard1, &views[&1]), [Some("green")]);
+    assert!(median_tone(&heard1.audio, 660.0) > 2000.0);
+    // Letting in twice, or someone never in the lobby, changes nothing.
+    let before = room.video().views();
+    room.let_in(2).unwrap();
+    room.let_in(1).unwrap();
+    assert_eq!(room.video().views(), before);
 }
 
 /// Bytes of video RTP (payload type 96) that reach `sock` in `d`, as
@@ -1430,6 +1513,7 @@ async fn options_hold_across_joins_and_rebuilds() {
     let viewer = |exclude| ParticipantOptions {
         viewer: true,
         exclude,
+        lobby: None,
     };
     join(1, Direction::SendRecv, ParticipantOptions::default()).await;
     // The link's viewer excludes its publisher, 3, which is not here yet.

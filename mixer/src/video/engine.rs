@@ -58,7 +58,7 @@ use super::bitrate::{self, receiver_target, BitrateControl};
 use super::canvas::{Canvas, CanvasConfig, CanvasTile, TileSource};
 use super::codec::{EncoderConfig, VideoDecoder, VideoEncoder};
 use super::feedback::{self, KeyframeFeedback, RateFeedback};
-use super::layout::{compose_excluding, Layout};
+use super::layout::{compose_excluding, Layout, Rect};
 use super::pacer::KeyframePacer;
 use super::rewrite::RtpRewriter;
 use crate::cpu::CpuMeter;
@@ -325,6 +325,9 @@ struct State {
     /// Participants that only receive; kept across a stream rebuild, until
     /// [`VideoEngine::remove`].
     viewers: BTreeSet<ParticipantId>,
+    /// Participants waiting to be let in (a PIN asked by DTMF), with the
+    /// text their whole picture shows; they are viewers meanwhile.
+    lobby: BTreeMap<ParticipantId, String>,
     /// Who each receiver does not see; kept likewise.
     exclusions: BTreeMap<ParticipantId, Vec<ParticipantId>>,
     /// Each participant's feedback state; kept likewise.
@@ -372,6 +375,28 @@ impl State {
             // A viewer is not in `order`: it sees everyone either way.
             let who = if self.same_picture { EVERYONE } else { *id };
             let excluded = self.exclusions.get(id).map_or(&[][..], Vec::as_slice);
+            if let Some(prompt) = self.lobby.get(id) {
+                // Nobody else: one placeholder over the whole picture with
+                // the prompt in its middle.
+                let tiles = vec![CanvasTile {
+                    participant: *id,
+                    name: prompt.clone(),
+                    source: TileSource::Placeholder,
+                    rect: Rect {
+                        x: 0,
+                        y: 0,
+                        width: cfg.width,
+                        height: cfg.height,
+                    },
+                }];
+                wanted.push(Wanted {
+                    config: cfg.clone(),
+                    tiles,
+                    constrained: r.constrained,
+                    receivers: vec![*id],
+                });
+                continue;
+            }
             let view = compose_excluding(
                 self.layout,
                 cfg.width,
@@ -616,6 +641,7 @@ impl VideoEngine {
                     same_picture: false,
                     order: Vec::new(),
                     viewers: BTreeSet::new(),
+                    lobby: BTreeMap::new(),
                     exclusions: BTreeMap::new(),
                     feedback: BTreeMap::new(),
                     members: BTreeMap::new(),
@@ -747,6 +773,7 @@ impl VideoEngine {
         self.detach(id);
         let mut st = self.lock();
         st.viewers.remove(&id);
+        st.lobby.remove(&id);
         st.feedback.remove(&id);
         // Its exclusions shaped only its own picture, which is gone.
         st.exclusions.remove(&id);
@@ -813,6 +840,57 @@ impl VideoEngine {
         } else {
             st.viewers.remove(&id);
         }
+    }
+
+    /// Puts a participant in the lobby with `prompt` as its whole picture
+    /// (before its stream is added, or to change the prompt), or lets it
+    /// in (`None`): its video is decoded from then on and it gets its tile
+    /// and the room's picture. A participant that never was in the lobby is
+    /// left alone.
+    pub fn set_lobby(&self, id: ParticipantId, prompt: Option<String>) -> Result<(), MixerError> {
+        let (name, stream) = {
+            let mut st = self.lock();
+            match prompt {
+                Some(p) => {
+                    st.viewers.insert(id);
+                    if st.lobby.insert(id, p.clone()).as_ref() != Some(&p) {
+                        st.relayout();
+                    }
+                    return Ok(());
+                }
+                None => {
+                    if st.lobby.remove(&id).is_none() {
+                        return Ok(());
+                    }
+                    st.viewers.remove(&id);
+                    match st.members.get(&id) {
+                        Some(m) => (m.name.clone(), m.stream.clone()),
+                        None => return Ok(()),
+                    }
+                }
+            }
+        };
+        match stream {
+            // Rebuilt as an ordinary participant: decoded, in the order.
+            // Its picture now comes from another encoder, whose stream its
+            // decoder joins mid-way: it needs a keyframe at once.
+            Some(s) => {
+                self.update(id, &name, s)?;
+                self.request_keyframe(id);
+                Ok(())
+            }
+            None => {
+                let mut st = self.lock();
+                st.order.push(id);
+                st.relayout();
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether the participant waits in the lobby.
+    pub fn in_lobby(&self, id: ParticipantId) -> bool {
+        self.lock().lobby.contains_key(&id)
     }
 
     /// The participants `id` does not see (replacing any earlier list; ids

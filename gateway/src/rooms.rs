@@ -22,6 +22,8 @@ pub enum ParticipantState {
     Ringing,
     Connected,
     OnHold,
+    /// Connected into the lobby, typing the room PIN (H.323 DTMF).
+    AwaitingPin,
 }
 
 /// A negotiated stream as the API shows it.
@@ -101,6 +103,7 @@ impl Room {
                 ParticipantState::Ringing => "ringing",
                 ParticipantState::Connected => "connected",
                 ParticipantState::OnHold => "on_hold",
+                ParticipantState::AwaitingPin => "awaiting_pin",
             },
             remote_uri: p.remote_uri.clone(),
             call_id: p.call_id.clone(),

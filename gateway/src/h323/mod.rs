@@ -6,6 +6,7 @@ pub mod asn1;
 pub mod call;
 pub mod h245;
 pub mod media;
+pub mod pin;
 pub mod q931;
 pub mod ras;
 pub mod signalling;

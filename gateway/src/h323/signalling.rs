@@ -21,6 +21,7 @@ use super::call::reason::{Ending, ReleaseReason};
 use super::call::signal::Alias;
 use super::call::{Admission, AdmitRequest, Call, Endpoint, LocalMedia, Output};
 use super::media::{self, Reserved};
+use super::pin::{PinEntry, PinStep};
 use super::tpkt;
 use crate::control::{CommandError, ParticipantView};
 use crate::error::GatewayError;
@@ -58,6 +59,8 @@ pub struct Signalling {
     calls_gauge: prometheus::IntGaugeVec,
     /// Release Complete by reason and direction (sent, received).
     releases: prometheus::IntCounterVec,
+    /// Room PINs typed by DTMF, by result.
+    pins: prometheus::IntCounterVec,
     calls: Mutex<HashMap<u64, mpsc::UnboundedSender<CallCmd>>>,
     directory: Mutex<Option<Arc<dyn Directory>>>,
 }
@@ -107,6 +110,17 @@ impl Signalling {
                 releases.with_label_values(&[r.label(), d]).reset();
             }
         }
+        let pins = prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "diemcau_h323_pin_entries_total",
+                "Room PINs typed by H.323 callers (H.245 user input), by result (accepted, wrong, refused, timeout)",
+            ),
+            &["result"],
+        )?;
+        registry.register(Box::new(pins.clone()))?;
+        for r in ["accepted", "wrong", "refused", "timeout"] {
+            pins.with_label_values(&[r]).reset();
+        }
         let (leave_tx, mut leave_rx) = mpsc::unbounded_channel();
         let (key_tx, mut key_rx) = mpsc::unbounded_channel();
         lock(&rooms).set_owner(
@@ -123,6 +137,7 @@ impl Signalling {
             caps: h323_capabilities(),
             calls_gauge,
             releases,
+            pins,
             calls: Mutex::new(HashMap::new()),
             directory: Mutex::new(None),
         });
@@ -192,6 +207,7 @@ impl Signalling {
             product: "diemcau".into(),
             signal_address: Some(self.local_addr),
             caps: self.caps.clone(),
+            fast_start: true,
         }
     }
 
@@ -265,6 +281,7 @@ impl Signalling {
             reserved,
             local,
             display: target.to_string(),
+            pin: None,
         };
         let stream = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
             Ok(Ok(s)) => s,
@@ -440,7 +457,11 @@ impl Signalling {
                     conn.apply(&mut call, outs).await;
                 }
                 _ = tick.tick() => {
-                    let outs = call.on_timer(Instant::now());
+                    let now = Instant::now();
+                    let mut outs = call.on_timer(now);
+                    if conn.pin_expired(now) {
+                        outs.extend(call.release(Ending::WrongPin));
+                    }
                     conn.apply(&mut call, outs).await;
                 }
             }
@@ -462,6 +483,8 @@ struct Seat {
     reserved: Reserved,
     local: LocalMedia,
     display: String,
+    /// The room PIN still to be typed (the caller waits in the lobby).
+    pin: Option<PinEntry>,
 }
 
 /// A call's connections and room state, for its task.
@@ -594,7 +617,7 @@ impl Conn {
                         let _ = s.media.set_bitrate_limit(s.participant, Some(kbps));
                     }
                 }
-                Output::Dtmf(d) => tracing::info!(peer = %self.peer, digits = %d, "DTMF"),
+                Output::Dtmf(d) => queue.extend(self.on_keys(call, &d)),
                 Output::Ended { ending, peer } => {
                     if let Some(r) = peer {
                         self.svc
@@ -624,7 +647,11 @@ impl Conn {
         let mut rooms = lock(&self.svc.rooms);
         if let Some(p) = rooms.participant_mut(&s.room, s.participant) {
             p.display_name = s.display.clone();
-            p.state = ParticipantState::Connected;
+            p.state = if s.pin.is_some() {
+                ParticipantState::AwaitingPin
+            } else {
+                ParticipantState::Connected
+            };
             p.connected_at = Some(Instant::now());
             p.call_id = hex(&call.call_identifier());
         }
@@ -650,9 +677,13 @@ impl Conn {
                 })
                 .map(|s| s.kind)
                 .collect();
+            let options = diemcau_mixer::room::ParticipantOptions {
+                lobby: seat.pin.as_ref().map(PinEntry::prompt),
+                ..Default::default()
+            };
             if let Err(e) = seat
                 .media
-                .add_participant(seat.participant, &seat.display, specs)
+                .add_participant_with(seat.participant, &seat.display, specs, options)
                 .await
             {
                 tracing::warn!(error = %e, "H.323 media did not start");
@@ -677,6 +708,72 @@ impl Conn {
                 p.streams = infos;
             }
         }
+    }
+
+    /// Keys the caller typed: the room PIN while it waits in the lobby,
+    /// else only logged. Returns what the call must do (a refusal).
+    fn on_keys(&mut self, call: &mut Call, keys: &str) -> Vec<Output> {
+        let Some(seat) = &mut self.seat else {
+            return Vec::new();
+        };
+        let Some(entry) = &mut seat.pin else {
+            tracing::info!(peer = %self.peer, keys, "DTMF");
+            return Vec::new();
+        };
+        // The PIN's digits stay out of the log.
+        let step = entry.on_input(keys);
+        let prompt = entry.prompt();
+        let count = |r: &str| self.svc.pins.with_label_values(&[r]).inc();
+        match step {
+            PinStep::Typing => {}
+            PinStep::Wrong { attempts_left } => {
+                count("wrong");
+                tracing::info!(peer = %self.peer, room = %seat.room, attempts_left, "wrong room PIN");
+            }
+            PinStep::Refused => {
+                count("wrong");
+                count("refused");
+                tracing::info!(peer = %self.peer, room = %seat.room, "wrong room PIN too often; refused");
+                return call.release(Ending::WrongPin);
+            }
+            PinStep::Accepted => {
+                count("accepted");
+                seat.pin = None;
+                tracing::info!(peer = %self.peer, room = %seat.room, participant = seat.participant, "room PIN accepted");
+                if !self.started.is_empty() {
+                    if let Err(e) = seat.media.let_in(seat.participant) {
+                        tracing::warn!(error = %e, "not let in from the lobby");
+                    }
+                }
+                if self.connected {
+                    if let Some(p) =
+                        lock(&self.svc.rooms).participant_mut(&seat.room, seat.participant)
+                    {
+                        p.state = ParticipantState::Connected;
+                    }
+                }
+                return Vec::new();
+            }
+        }
+        if !self.started.is_empty() {
+            let _ = seat.media.set_lobby_prompt(seat.participant, &prompt);
+        }
+        Vec::new()
+    }
+
+    /// Whether a caller in the lobby ran out of time for its PIN (counted
+    /// once; the call is then released).
+    fn pin_expired(&mut self, now: Instant) -> bool {
+        let Some(seat) = &mut self.seat else {
+            return false;
+        };
+        if !seat.pin.as_ref().is_some_and(|p| p.expired(now)) {
+            return false;
+        }
+        seat.pin = None;
+        self.svc.pins.with_label_values(&["timeout"]).inc();
+        tracing::info!(peer = %self.peer, room = %seat.room, "no room PIN in time; refused");
+        true
     }
 
     fn finish(&mut self) {
@@ -721,9 +818,14 @@ impl Admission for RoomAdmission<'_> {
             None => return Err(Ending::NoSuchRoom),
         };
         let r = rooms.find_mut(&dial.room).ok_or(Ending::NoSuchRoom)?;
-        if let Some(pin) = &r.config.pin {
-            if dial.pin.as_deref() != Some(pin.as_str()) {
-                return Err(Ending::WrongPin);
+        let mut pin = None;
+        if let Some(expected) = &r.config.pin {
+            match dial.pin.as_deref() {
+                Some(p) if p == expected => {}
+                // Dialled with a wrong PIN: refused at once.
+                Some(_) => return Err(Ending::WrongPin),
+                // No PIN dialled: typed on the keypad, in the lobby.
+                None => pin = Some(PinEntry::new(expected, Instant::now())),
             }
         }
         if r.is_full() {
@@ -770,6 +872,7 @@ impl Admission for RoomAdmission<'_> {
             reserved,
             local,
             display,
+            pin,
         };
         drop(rooms);
         if let Some(tx) = &self.conn.cmd_tx {

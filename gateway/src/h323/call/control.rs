@@ -69,6 +69,10 @@ pub struct Control {
     ours: Vec<OurChannel>,
     theirs: Vec<PeerChannel>,
     opened: bool,
+    /// Our fast start proposals are out, unanswered: the peer's
+    /// capabilities wait here until we know whether channels are needed.
+    awaiting_fast_start: bool,
+    held: Option<h245::CapabilitySet>,
 }
 
 type Step = (Vec<Vec<u8>>, Vec<ControlEvent>);
@@ -102,13 +106,36 @@ impl Control {
             ours: Vec::new(),
             theirs: Vec::new(),
             opened: false,
+            awaiting_fast_start: false,
+            held: None,
         }
     }
 
     /// Fast start settled the media after the session was made.
     pub fn fast_started(&mut self, video_in: Option<u16>) {
         self.fast_started = true;
+        self.awaiting_fast_start = false;
+        self.held = None;
         self.fast_start_video_in = video_in;
+    }
+
+    /// We proposed fast start and have no answer yet: logical channels
+    /// wait for [`Control::fast_start_refused`].
+    pub fn await_fast_start(&mut self) {
+        self.awaiting_fast_start = !self.fast_started;
+    }
+
+    /// The Connect came without a fast start answer: our logical channels
+    /// open now, for the capabilities the peer already sent.
+    pub fn fast_start_refused(&mut self, now: Instant) -> Step {
+        let mut events = Vec::new();
+        if self.awaiting_fast_start {
+            self.awaiting_fast_start = false;
+            if let Some(set) = self.held.take() {
+                self.open_for(&set, now, &mut events);
+            }
+        }
+        (self.drain(), events)
     }
 
     fn drain(&mut self) -> Vec<Vec<u8>> {
@@ -214,21 +241,28 @@ impl Control {
         any
     }
 
+    /// Opens our channels once, for the peer's first non-empty set.
+    fn open_for(&mut self, set: &h245::CapabilitySet, now: Instant, out: &mut Vec<ControlEvent>) {
+        if self.fast_started || self.opened || set.entries.is_empty() {
+            return;
+        }
+        self.opened = true;
+        let speaks = |k: MediaKind| set.receivable(k).next().is_some();
+        if !self.open_ours(set, now) && (speaks(MediaKind::Audio) || speaks(MediaKind::Video)) {
+            out.push(ControlEvent::NoCommonCapability);
+        }
+    }
+
     fn events(&mut self, now: Instant) -> Vec<ControlEvent> {
         let mut out = Vec::new();
         let mut media_changed = false;
         while let Some(ev) = self.session.poll_event() {
             match ev {
                 Event::PeerCapabilities(set) => {
-                    if self.fast_started || self.opened || set.entries.is_empty() {
-                        continue;
-                    }
-                    self.opened = true;
-                    let speaks = |k: MediaKind| set.receivable(k).next().is_some();
-                    if !self.open_ours(&set, now)
-                        && (speaks(MediaKind::Audio) || speaks(MediaKind::Video))
-                    {
-                        out.push(ControlEvent::NoCommonCapability);
+                    if self.awaiting_fast_start {
+                        self.held = Some(set);
+                    } else {
+                        self.open_for(&set, now, &mut out);
                     }
                 }
                 Event::ChannelOpenRequested {

@@ -62,6 +62,9 @@ pub struct Endpoint {
     pub signal_address: Option<SocketAddr>,
     /// Codecs we take and send.
     pub caps: Capabilities,
+    /// Whether our Setup proposes fast start; without it the media is
+    /// opened by H.245 logical channels after Connect.
+    pub fast_start: bool,
 }
 
 /// What an incoming Setup asks for, for the room lookup.
@@ -227,7 +230,9 @@ impl Call {
         let mut call = Call::new(Role::Outgoing, endpoint, crv.max(1));
         call.state = State::Calling;
         call.local = Some(local);
-        call.proposals = fast_start::propose(&call.endpoint.caps, &local);
+        if call.endpoint.fast_start {
+            call.proposals = fast_start::propose(&call.endpoint.caps, &local);
+        }
         call.path = match separate_h245 {
             Some(_) => H245Path::Tcp { up: false },
             None => H245Path::Tunnelled,
@@ -298,7 +303,7 @@ impl Call {
 
     /// Sends a message, carrying any tunnelled H.245 waiting.
     fn send(&mut self, mut s: Signal) {
-        if self.path == H245Path::Tunnelled && s.kind() != Kind::ReleaseComplete {
+        if self.path == H245Path::Tunnelled {
             s.h245_control.append(&mut self.tunnel_out);
         }
         match wire::encode(&s) {
@@ -342,8 +347,13 @@ impl Call {
         if let Some(c) = &mut self.control {
             let pdus = c.end_session();
             self.queue_h245(pdus);
-            // The EndSessionCommand goes before Release Complete.
-            self.flush();
+            // Tunnelled, the EndSessionCommand rides in the Release
+            // Complete itself: a peer that answered a separate one with its
+            // own Release Complete would never see our reason. On a
+            // separate channel it goes first.
+            if self.path != H245Path::Tunnelled {
+                self.flush();
+            }
         }
         let mut rc = self.signal(Kind::ReleaseComplete);
         rc.reason = Some(ending.reason());
@@ -417,6 +427,11 @@ impl Call {
         }
         // H.245 before the rest: a Connect's tunnelled TCS comes with it.
         if self.path == H245Path::Tunnelled {
+            // A callee may tunnel its TCS and MSD as early as Call
+            // Proceeding; our side of the session must exist to take them.
+            if self.role == Role::Outgoing && !s.h245_control.is_empty() {
+                self.start_control(now);
+            }
             self.feed_control(&s.h245_control, now);
         }
         if self.role == Role::Outgoing {
@@ -467,6 +482,11 @@ impl Call {
                 self.deadline = (!self.fast_started)
                     .then(|| (now + MEDIA_SETUP_TIMEOUT, Ending::NoCommonCapability));
                 self.start_control(now);
+                if let Some(c) = &mut self.control {
+                    let (pdus, events) = c.fast_start_refused(now);
+                    self.queue_h245(pdus);
+                    self.on_events(events);
+                }
             }
             (_, Kind::StatusInquiry) => {
                 // Q.931 §5.8.10: answer with Status; H.225.0 carries it as
@@ -546,6 +566,11 @@ impl Call {
         }
         self.start_control(now);
         if self.path == H245Path::Tunnelled {
+            // A callee may tunnel its TCS and MSD as early as Call
+            // Proceeding; our side of the session must exist to take them.
+            if self.role == Role::Outgoing && !s.h245_control.is_empty() {
+                self.start_control(now);
+            }
             self.feed_control(&s.h245_control, now);
         }
         let proceeding = self.signal(Kind::CallProceeding);
@@ -598,6 +623,11 @@ impl Call {
         );
         if self.fast_started {
             c.fast_started(self.fast_video_in);
+        } else if self.role == Role::Outgoing
+            && !self.proposals.is_empty()
+            && self.state != State::Active
+        {
+            c.await_fast_start();
         }
         let pdus = c.start(now);
         self.control = Some(c);

@@ -34,6 +34,7 @@ fn endpoint(mcu: bool) -> Endpoint {
             video: vec![CodecName::H264],
             ..Capabilities::default()
         },
+        fast_start: true,
     }
 }
 
@@ -199,6 +200,57 @@ fn fast_start_call_with_tunnelled_h245_end_to_end() {
     let got = deliver(&bye, &mut callee, now, &mut adm);
     assert!(ended(&got).is_some(), "{got:?}");
     assert_eq!(callee.state(), State::Released);
+}
+
+/// A terminal that does not offer fast start: after Connect, tunnelled
+/// TCS and MSD, then OpenLogicalChannel both ways settle the same media;
+/// keys typed on the caller arrive as UserInputIndication.
+#[test]
+fn without_fast_start_logical_channels_open_over_tunnelled_h245() {
+    let now = Instant::now();
+    let mut ep = endpoint(false);
+    ep.fast_start = false;
+    let (mut caller, first) = Call::outgoing(
+        ep,
+        vec![Alias::from_text("1000")],
+        Some(addr(1720)),
+        local(5000),
+        None,
+        now,
+    );
+    let setup = &sent(&first)[0];
+    assert!(setup.tunnelling && setup.fast_start.is_empty(), "{setup:?}");
+    let mut callee = Call::incoming(endpoint(true));
+    let (mut adm, mut none) = (rooms(), rooms());
+    let (to_caller, to_callee) = settle(&mut caller, &mut callee, first, now, &mut none, &mut adm);
+    let connect = sent(&to_callee)
+        .into_iter()
+        .find(|s| s.kind() == Kind::Connect)
+        .expect("Connect");
+    assert!(connect.fast_start.is_empty());
+    let theirs = media(&to_callee).expect("callee media by logical channels");
+    let ours = media(&to_caller).expect("caller media by logical channels");
+    assert_eq!(theirs.len(), 2, "{theirs:?}");
+    assert_eq!(ours.len(), 2, "{ours:?}");
+    assert_eq!(theirs[0].codec.name, CodecName::Pcma);
+    assert_eq!(theirs[1].codec.name, CodecName::H264);
+    assert_eq!(theirs[0].peer_rtp, Some(addr(5000)));
+    assert_eq!(ours[0].peer_rtp, Some(addr(6000)));
+    assert_eq!(ours[1].peer_rtp, Some(addr(6002)));
+    // Settled: no media set-up deadline.
+    let later = now + MEDIA_SETUP_TIMEOUT + Duration::from_secs(1);
+    assert!(ended(&callee.on_timer(later)).is_none());
+
+    let keys = caller.send_dtmf("4321#");
+    let got = deliver(&keys, &mut callee, now, &mut adm);
+    let typed: String = got
+        .iter()
+        .filter_map(|o| match o {
+            Output::Dtmf(d) => Some(d.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(typed, "4321#");
 }
 
 #[test]

@@ -95,7 +95,12 @@ pub fn start_terminal(
 
 /// Dials the room and waits until the daemon lists the call.
 pub fn join(d: &Daemon, t: &mut Terminal) {
-    t.baresip.dial(&d.sip_uri("1000"));
+    join_as(d, t, "1000");
+}
+
+/// [`join`] with another dial string for room 1000 (`1000*PIN`).
+pub fn join_as(d: &Daemon, t: &mut Terminal, dial: &str) {
+    t.baresip.dial(&d.sip_uri(dial));
     assert!(
         t.baresip.wait_for_event("CALL_ESTABLISHED", WAIT).is_some(),
         "{}: {:?}",

@@ -58,15 +58,27 @@ impl Tshark {
             Ok(c) => c,
             Err(e) => panic!("starting tshark: {e}"),
         };
-        // dumpcap announces the interface once the capture is live; packets
-        // sent before that would be missed.
+        // Packets sent before the capture is live are missed. tshark says
+        // "Capturing on" when it asks dumpcap to start and "Capture
+        // started" once dumpcap is running (some milliseconds later: a
+        // dial-out's Setup fell in between). A tshark that never says the
+        // latter is trusted two seconds after the former.
+        let mut announced: Option<std::time::Instant> = None;
         let live = util::wait_for(Duration::from_secs(15), || {
             if let Ok(Some(status)) = child.try_wait() {
                 return Some(Err(status.to_string()));
             }
-            util::read_lossy(&log_path)
-                .contains("Capturing on")
-                .then_some(Ok(()))
+            let log = util::read_lossy(&log_path);
+            if log.contains("Capture started") {
+                return Some(Ok(()));
+            }
+            if log.contains("Capturing on") {
+                let at = *announced.get_or_insert_with(std::time::Instant::now);
+                if at.elapsed() > Duration::from_secs(2) {
+                    return Some(Ok(()));
+                }
+            }
+            None
         });
         match live {
             Some(Ok(())) => {}

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use diemcau_e2e::audio::tone_amplitude;
-use diemcau_e2e::h323::caller::{CallRecord, Caller};
+use diemcau_e2e::h323::caller::{CallRecord, Caller, DialOptions};
 use diemcau_e2e::h323::ras_client::{build, h225, RasClient, RasMessage};
 use diemcau_e2e::ports;
 use diemcau_e2e::room_terminal::*;
@@ -329,7 +329,16 @@ fn fast_start_and_tunnelled_h245_with_a_sip_terminal() {
 fn separate_h245_channel() {
     let started = Instant::now();
     let dir = TempDir::new("h323-clips");
-    let h = start_daemon(DaemonOptions::default());
+    // The H.245 connection's port is the caller's, known only once it
+    // dials: all of loopback's TCP is captured, and Wireshark follows the
+    // h245Address of the Setup to the H.245 connection.
+    let cs_port = ports::free_tcp_port();
+    let mut tshark = Tshark::start_filter("tcp", &[]);
+    let h = start_daemon_on(
+        DaemonOptions::default(),
+        cs_port,
+        ports::free_udp_tcp_port(),
+    );
     let (d, addr) = (&h.d, h.cs);
     let mut a = terminal_a(d, &dir);
     // A direct call by IP, without the gatekeeper.
@@ -349,6 +358,43 @@ fn separate_h245_channel() {
     );
     judge_media(d, &mut a, &caller);
     hang_up_and_check(d, &caller);
+
+    tshark.stop();
+    let ours = format!("(tcp.port == {cs_port} || h245)");
+    let malformed = tshark.count(&format!("{ours} && _ws.malformed"));
+    assert_eq!(malformed, 0, "malformed H.225.0 or H.245");
+    // The H.245 connection is the one whose messages are not inside H.225.
+    let h245_only = format!("h245 && !h225 && tcp.port != {cs_port}");
+    assert!(tshark.count(&h245_only) > 0, "no H.245 connection decoded");
+    let mut on_h245 = |what: &str| tshark.count(&format!("{h245_only} && {what}"));
+    for what in [
+        "h245.terminalCapabilitySet_element",
+        "h245.terminalCapabilitySetAck_element",
+        "h245.masterSlaveDetermination_element",
+        "h245.masterSlaveDeterminationAck_element",
+    ] {
+        assert!(
+            on_h245(what) >= 2,
+            "{what}: not both ways on the H.245 connection"
+        );
+    }
+    // Both TCS name H.264 by its H.241 OID.
+    let oids = tshark.fields(
+        &format!("{h245_only} && h245.terminalCapabilitySet_element"),
+        &["h245.standardOid"],
+    );
+    let h264 = oids
+        .iter()
+        .filter(|r| r[0].split(',').any(|o| o == "0.0.8.241.0.0.1"))
+        .count();
+    assert!(
+        h264 >= 2,
+        "H.264 generic capability not in both TCS: {oids:?}"
+    );
+    let tunnelled = tshark.count(&format!(
+        "tcp.srcport == {cs_port} && h245.terminalCapabilitySet_element"
+    ));
+    assert_eq!(tunnelled, 0, "H.245 tunnelled as well");
     eprintln!("h323 separate H.245 call: {:?}", started.elapsed());
 }
 
@@ -362,6 +408,7 @@ fn dial_out_from_the_api() {
     let caller = Caller::listen("Terminal H.323", &["h323-c"], Colour::Green, 660);
     // Registered: the room dials its alias.
     let listen = caller.listen_addr.expect("listening");
+    let mut tshark = Tshark::start_filter(&format!("tcp port {}", listen.port()), &[]);
     let (_ras, _) = register(h.ras, v4(listen), &["h323-c"]);
     let r = d.api_post("/rooms/1000/dial", &serde_json::json!({ "h323": "h323-c" }));
     assert_eq!(r.status, 201, "{}", r.json());
@@ -400,7 +447,182 @@ fn dial_out_from_the_api() {
     assert!(r.status >= 400, "{}", r.status);
     let r = d.api_post("/rooms/1000/dial", &serde_json::json!({ "h323": "nobody" }));
     assert!(r.status >= 400, "{}", r.status);
+
+    // The daemon's Setup, as Wireshark reads it: from room 1000 with its
+    // name, to the alias, fast start proposals and tunnelling.
+    tshark.stop();
+    let malformed = tshark.malformed();
+    assert!(malformed.is_empty(), "malformed: {malformed:?}");
+    let setup = format!(
+        "tcp.dstport == {} && q931.message_type == 0x05",
+        listen.port()
+    );
+    let rows = tshark.fields(
+        &setup,
+        &[
+            "h225.h323_ID",
+            "h225.dialledDigits",
+            "h225.h245Tunnelling",
+            "q931.display_information",
+        ],
+    );
+    assert_eq!(
+        rows.len(),
+        1,
+        "one Setup: {rows:?}\n{}",
+        tshark.dump(&format!("tcp.port == {}", listen.port()))
+    );
+    let row = &rows[0];
+    assert!(row[0].contains("h323-c"), "destination alias: {row:?}");
+    assert!(row[1].contains("1000"), "source alias: {row:?}");
+    assert_eq!(row[2], "1", "tunnelling: {row:?}");
+    assert!(!row[3].is_empty(), "no Display: {row:?}");
+    assert!(
+        tshark.count(&format!("{setup} && h225.fastStart")) == 1,
+        "no fast start in the Setup"
+    );
     eprintln!("h323 dial-out: {:?}", started.elapsed());
+}
+
+/// A room with a PIN, dialled without it by a terminal that offers no fast
+/// start: the caller connects into the lobby (logical channels opened by
+/// tunnelled H.245), sees only the prompt and hears nothing while the room
+/// neither sees nor hears it; a wrong PIN typed on the keypad keeps it
+/// there, the right one lets it in with media both ways. Three wrong PINs
+/// end another call with securityDenied. tshark reads the logical
+/// channels and the keys.
+#[test]
+fn pin_typed_on_the_keypad_without_fast_start() {
+    let started = Instant::now();
+    let dir = TempDir::new("h323-clips");
+    let cs_port = ports::free_tcp_port();
+    let mut tshark = Tshark::start_filter(&format!("tcp port {cs_port}"), &[]);
+    let mut opts = DaemonOptions::default();
+    opts.rooms[0] = opts.rooms[0].clone().pin("4321");
+    let h = start_daemon_on(opts, cs_port, ports::free_udp_tcp_port());
+    let d = &h.d;
+    let clips = solid_colour_clips(dir.path(), &[Colour::Red]);
+    let mut a = start_terminal(d, &clips[0], "A", "101", Colour::Red, 440, "");
+    join_as(d, &mut a, "1000*4321");
+    let no_fast_start = DialOptions {
+        separate_h245: false,
+        fast_start: false,
+    };
+    let caller = Caller::dial_with(
+        "Điểm cầu có PIN",
+        &["h323-p"],
+        h.cs,
+        "1000",
+        Colour::Green,
+        660,
+        no_fast_start,
+    );
+    caller
+        .wait(CALL_WAIT, |r| r.connected && r.streams.len() == 2)
+        .unwrap_or_else(|| panic!("not connected with media: {:?}", caller.record()));
+    let waiting = |d: &Daemon| h323_participant(d).filter(|p| p["state"] == "awaiting_pin");
+    assert!(
+        wait_for(WAIT, || waiting(d)).is_some(),
+        "not listed as awaiting its PIN: {}",
+        room(d)
+    );
+
+    // In the lobby: the prompt only, silence; the room does not get it.
+    assert!(
+        wait_until(PICTURE_WAIT, || caller.media.picture().is_ok()),
+        "the caller decodes no prompt picture: {:?}
+{}",
+        caller.media.received(),
+        caller.media.logs()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let prompt = caller.media.picture().expect("a picture");
+    assert!(
+        prompt.share(a.colour) <= ABSENT,
+        "the lobby shows the room: {prompt:?}"
+    );
+    let from_a = caller.media.hears(a.tone);
+    assert!(from_a < 100.0, "the lobby hears A at {from_a:.0}");
+    let seen = snapshot(&mut a, "lobby").expect("snapshot");
+    assert!(
+        seen.share(caller.media.colour) <= ABSENT,
+        "A sees the caller in the lobby: {seen:?}"
+    );
+    let wav = received_audio(&a);
+    let heard = tone_amplitude(&wav.last_secs(2.0), wav.rate, f64::from(caller.media.tone));
+    assert!(heard < 100.0, "A hears the lobby at {heard:.0}");
+
+    let pins = |result: &str| {
+        d.metric("diemcau_h323_pin_entries_total", &[("result", result)])
+            .unwrap_or(0.0)
+    };
+    caller.type_keys("1111#");
+    assert!(wait_until(WAIT, || pins("wrong") == 1.0), "{}", d.metrics());
+    assert!(waiting(d).is_some(), "{}", room(d));
+    caller.type_keys("4321#");
+    assert!(
+        wait_until(WAIT, || pins("accepted") == 1.0),
+        "{}",
+        d.metrics()
+    );
+    judge_media(d, &mut a, &caller);
+    hang_up_and_check(d, &caller);
+
+    // Three wrong PINs: Release Complete, securityDenied, cause 21.
+    let other = Caller::dial_with(
+        "Sai PIN",
+        &["h323-q"],
+        h.cs,
+        "1000",
+        Colour::Blue,
+        880,
+        no_fast_start,
+    );
+    other
+        .wait(CALL_WAIT, |r| r.connected)
+        .unwrap_or_else(|| panic!("not connected: {:?}", other.record()));
+    for keys in ["1#", "2#", "3#"] {
+        other.type_keys(keys);
+    }
+    let rec = other
+        .wait(CALL_WAIT, |r| r.ended.is_some())
+        .unwrap_or_else(|| panic!("not released: {:?}", other.record()));
+    // Connected, so not "rejected" for the caller: the reason says why.
+    assert_eq!(
+        rec.ended.and_then(|(_, reason)| reason),
+        Some(ReleaseReason::SecurityDenied),
+        "{rec:?}"
+    );
+    assert_eq!(rec.peer_cause, Some(21));
+    assert_eq!(pins("refused"), 1.0, "{}", d.metrics());
+    assert!(wait_until(WAIT, || h323_participant(d).is_none()));
+
+    tshark.stop();
+    let malformed = tshark.malformed();
+    assert!(malformed.is_empty(), "malformed: {malformed:?}");
+    let ours = format!("tcp.srcport == {cs_port}");
+    let theirs = format!("tcp.dstport == {cs_port}");
+    assert_eq!(
+        tshark.count(&format!("{theirs} && h225.fastStart")),
+        0,
+        "the caller offered fast start"
+    );
+    assert!(
+        tshark.count(&format!("{ours} && h245.openLogicalChannel_element")) >= 2,
+        "the daemon opened no logical channels"
+    );
+    assert!(
+        tshark.count(&format!("{ours} && h245.openLogicalChannelAck_element")) >= 2,
+        "the daemon acknowledged no logical channels"
+    );
+    let keys = tshark.fields(
+        &format!("{theirs} && h245.signalType"),
+        &["h245.signalType"],
+    );
+    // Several indications in one message come comma-separated.
+    let typed: String = keys.iter().flat_map(|r| r[0].split(',')).collect();
+    assert!(typed.contains("4321#"), "keys on the wire: {typed:?}");
+    eprintln!("h323 PIN by keypad: {:?}", started.elapsed());
 }
 
 fn refused(d: &Daemon, addr: SocketAddr, dest: &str) -> CallRecord {

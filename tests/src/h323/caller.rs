@@ -47,6 +47,17 @@ pub struct CallRecord {
 
 enum Cmd {
     HangUp,
+    /// Keys typed on the keypad (H.245 UserInputIndication).
+    Keys(String),
+}
+
+/// How [`Caller::dial_with`] calls.
+#[derive(Debug, Clone, Copy)]
+pub struct DialOptions {
+    /// H.245 on its own connection rather than tunnelled.
+    pub separate_h245: bool,
+    /// Fast start proposals in the Setup; without, logical channels.
+    pub fast_start: bool,
 }
 
 pub struct Caller {
@@ -76,6 +87,7 @@ fn endpoint(name: &str, aliases: &[&str]) -> Endpoint {
         product: "diemcau-e2e caller".into(),
         signal_address: None,
         caps: caller_caps(),
+        fast_start: true,
     }
 }
 
@@ -114,15 +126,33 @@ impl Caller {
         tone: u32,
         separate_h245: bool,
     ) -> Caller {
+        let options = DialOptions {
+            separate_h245,
+            fast_start: true,
+        };
+        Caller::dial_with(name, aliases, daemon, destination, colour, tone, options)
+    }
+
+    /// [`Caller::dial`] with every option.
+    pub fn dial_with(
+        name: &str,
+        aliases: &[&str],
+        daemon: SocketAddr,
+        destination: &str,
+        colour: Colour,
+        tone: u32,
+        options: DialOptions,
+    ) -> Caller {
         let media = Arc::new(MediaPeer::new(name, colour, tone));
         let stream = TcpStream::connect_timeout(&daemon, Duration::from_secs(5))
             .unwrap_or_else(|e| panic!("{name}: connect {daemon}: {e}"));
-        let h245 = separate_h245.then(|| {
+        let h245 = options.separate_h245.then(|| {
             TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap_or_else(|e| panic!("bind: {e}"))
         });
         let h245_addr = h245.as_ref().and_then(|l| l.local_addr().ok());
         let mut ep = endpoint(name, aliases);
         ep.signal_address = stream.local_addr().ok();
+        ep.fast_start = options.fast_start;
         let (call, first) = Call::outgoing(
             ep,
             vec![Alias::from_text(destination)],
@@ -203,6 +233,13 @@ impl Caller {
             thread::sleep(Duration::from_millis(50));
         }
         None
+    }
+
+    /// Types `keys` on the keypad (sent as H.245 user input).
+    pub fn type_keys(&self, keys: &str) {
+        if let Some(tx) = lock(&self.cmd).as_ref() {
+            let _ = tx.send(Cmd::Keys(keys.to_string()));
+        }
     }
 
     pub fn hang_up(&self) {
@@ -304,9 +341,16 @@ fn run(
                 }
             }
         }
-        if let Ok(Cmd::HangUp) = cmds.try_recv() {
-            pending.extend(call.release(Ending::Normal));
-            continue;
+        match cmds.try_recv() {
+            Ok(Cmd::HangUp) => {
+                pending.extend(call.release(Ending::Normal));
+                continue;
+            }
+            Ok(Cmd::Keys(k)) => {
+                pending.extend(call.send_dtmf(&k));
+                continue;
+            }
+            Err(_) => {}
         }
         if let Some(l) = &h245_listener {
             if h245.is_none() {

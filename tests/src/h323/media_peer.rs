@@ -165,10 +165,12 @@ impl MediaPeer {
             self.tone,
             Relay::port(&self.audio.local)
         );
+        // Unbuffered: the file is read while it grows, and filesink's
+        // default 64 KiB buffer is four seconds of this audio.
         let mut recv = format!(
             "udpsrc port={audio_in} caps=application/x-rtp,media=audio,clock-rate=8000,encoding-name=PCMA,payload={audio_pt} \
              ! rtpjitterbuffer latency=100 ! rtppcmadepay ! alawdec \
-             ! audio/x-raw,format=S16LE,channels=1 ! filesink location={}",
+             ! audio/x-raw,format=S16LE,channels=1 ! filesink buffer-mode=unbuffered location={}",
             self.audio_path().display()
         );
         if let Some((v, video_pt)) = video {

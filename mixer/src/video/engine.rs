@@ -872,13 +872,7 @@ impl VideoEngine {
         };
         match stream {
             // Rebuilt as an ordinary participant: decoded, in the order.
-            // Its picture now comes from another encoder, whose stream its
-            // decoder joins mid-way: it needs a keyframe at once.
-            Some(s) => {
-                self.update(id, &name, s)?;
-                self.request_keyframe(id);
-                Ok(())
-            }
+            Some(s) => self.update(id, &name, s),
             None => {
                 let mut st = self.lock();
                 st.order.push(id);

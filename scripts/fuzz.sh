@@ -10,6 +10,8 @@ cd "$(dirname "$0")/../gateway/fuzz"
 
 SECONDS_PER_TARGET=${1:-${FUZZ_SECONDS:-20}}
 export RUSTC_BOOTSTRAP=1
+# Built once per run: no incremental cache to fill the disk.
+export CARGO_INCREMENTAL=0
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

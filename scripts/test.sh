@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says how much disk is left: the build is the suite's biggest
+# writer, and a full disk shows up as odd linker crashes.
+step() { printf '\n==> %s (disk free: %s)\n' "$*" "$(df -h --output=avail . | tail -1 | tr -d ' ')"; }
 
 step "dependencies"
 bash scripts/setup.sh test
@@ -31,3 +33,4 @@ step "fuzz (briefly)"
 # cargo-fuzz targets of the H.225.0, Q.931 and H.245 decoders, 10 s each
 # from the real captured messages; installs cargo-fuzz on first use.
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
+step "done"

@@ -36,7 +36,8 @@ pub struct H323Config {
     pub enabled: bool,
     /// UDP addresses the gatekeeper answers RAS on (standard port 1719).
     pub ras_listen: Vec<SocketAddr>,
-    /// Join 224.0.1.41 on the RAS sockets to answer multicast GRQs.
+    /// Answer multicast GRQs: a socket on 0.0.0.0:1718 joined to 224.0.1.41
+    /// on the RAS sockets' interfaces.
     pub discovery_multicast: bool,
     /// The TCP address H.225.0 call signalling listens on (standard 1720);
     /// ACFs for calls to rooms point here.

@@ -13,6 +13,7 @@
 //! behind NAT.
 
 pub mod build;
+pub mod discovery;
 pub mod udp;
 
 use std::net::{SocketAddr, SocketAddrV4};

@@ -1,8 +1,9 @@
 //! The gatekeeper's socket edge: one UDP socket per `[h323] ras_listen`
-//! address (joined to 224.0.1.41 when discovery is on), each datagram
-//! through [`Gatekeeper::handle`], answers back to the source, and an
-//! expiry sweep once a second. Metrics: RAS messages by type, rejects by
-//! reason, and the `h323` registrations gauge.
+//! address, and with `discovery_multicast` one on 0.0.0.0:1718 joined to
+//! 224.0.1.41 (see [`super::discovery`]); each datagram through
+//! [`Gatekeeper::handle`], answers back to the source, and an expiry sweep
+//! once a second. Metrics: RAS messages by type, rejects by reason, and the
+//! `h323` registrations gauge.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::{Arc, Mutex};
@@ -11,6 +12,9 @@ use std::time::{Duration, Instant};
 use prometheus::{IntCounterVec, IntGauge, Opts};
 use tokio::net::UdpSocket;
 
+use super::discovery::{
+    group_interfaces, multicast_interfaces, ras_address_for, route_source, DISCOVERY_PORT,
+};
 use super::{build::v4, Gatekeeper, GatekeeperConfig};
 use crate::config::{Config, DISCOVERY_GROUP};
 use crate::control::{RegistrationView, RoomView, Views};
@@ -57,20 +61,13 @@ impl RasService {
                     addr: addr.to_string(),
                     source: e,
                 })?;
-            if config.h323.discovery_multicast {
-                let iface = match addr.ip() {
-                    IpAddr::V4(ip) => ip,
-                    IpAddr::V6(_) => Ipv4Addr::UNSPECIFIED,
-                };
-                // Receiving the group needs a socket bound to the wildcard
-                // (or the group) address; a failure here is not fatal:
-                // unicast RAS still works.
-                if let Err(e) = socket.join_multicast_v4(DISCOVERY_GROUP, iface) {
-                    tracing::warn!(%addr, error = %e, "cannot join the gatekeeper discovery group 224.0.1.41");
-                }
-            }
             sockets.push(socket);
         }
+        let discovery = if config.h323.discovery_multicast {
+            Some(discovery_socket(&sockets).await?)
+        } else {
+            None
+        };
         let advertised = match config.public_address() {
             IpAddr::V4(ip) => ip,
             IpAddr::V6(_) => Ipv4Addr::LOCALHOST,
@@ -84,6 +81,10 @@ impl RasService {
             rejects,
             registrations: metrics.registrations.with_label_values(&["h323"]),
         });
+        if let Some(socket) = discovery {
+            let ras: Vec<SocketAddrV4> = service.local.iter().copied().map(v4).collect();
+            tokio::spawn(serve_discovery(service.clone(), socket, ras));
+        }
         for socket in sockets {
             let local = socket
                 .local_addr()
@@ -170,6 +171,67 @@ async fn serve(service: Arc<RasService>, socket: UdpSocket, local: SocketAddrV4)
         if let Some(reply) = service.datagram(data, from, local) {
             if let Err(e) = socket.send_to(&reply, from).await {
                 tracing::debug!(%from, error = %e, "cannot send RAS answer");
+            }
+        }
+    }
+}
+
+/// Binds 0.0.0.0:1718 and joins the discovery group on the RAS sockets'
+/// interfaces. Port 1718 taken is fatal (discovery was asked for); an
+/// interface that cannot join is logged, the others still answer.
+async fn discovery_socket(ras: &[UdpSocket]) -> Result<UdpSocket, GatewayError> {
+    let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, DISCOVERY_PORT));
+    let socket = UdpSocket::bind(addr)
+        .await
+        .map_err(|e| GatewayError::Bind {
+            what: "H.323 gatekeeper discovery",
+            addr: addr.to_string(),
+            source: e,
+        })?;
+    let ras: Vec<SocketAddrV4> = ras
+        .iter()
+        .filter_map(|s| s.local_addr().ok())
+        .map(v4)
+        .collect();
+    let mut joined = Vec::new();
+    for iface in group_interfaces(&ras, multicast_interfaces) {
+        match socket.join_multicast_v4(DISCOVERY_GROUP, iface) {
+            Ok(()) => joined.push(iface),
+            Err(e) => {
+                tracing::warn!(%iface, error = %e, "cannot join the gatekeeper discovery group 224.0.1.41")
+            }
+        }
+    }
+    if joined.is_empty() {
+        tracing::warn!(
+            "gatekeeper discovery joined 224.0.1.41 on no interface: only unicast GRQs to port 1718 are answered"
+        );
+    } else {
+        tracing::info!(interfaces = ?joined, "gatekeeper discovery on 224.0.1.41:1718");
+    }
+    Ok(socket)
+}
+
+/// Serves the discovery socket: each GRQ is answered (unicast, to its
+/// source) with the RAS address the terminal can reach.
+async fn serve_discovery(service: Arc<RasService>, socket: UdpSocket, ras: Vec<SocketAddrV4>) {
+    let mut buf = vec![0u8; 65_536];
+    loop {
+        let (n, from) = match socket.recv_from(&mut buf).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::debug!(error = %e, "discovery socket receive error");
+                continue;
+            }
+        };
+        let Some(data) = buf.get(..n) else { continue };
+        let Some(local) = route_source(from).and_then(|ip| ras_address_for(&ras, ip)) else {
+            tracing::warn!(%from, "discovery GRQ from where no RAS socket is reachable: not answered");
+            continue;
+        };
+        if let Some(reply) = service.datagram(data, from, local) {
+            if let Err(e) = socket.send_to(&reply, from).await {
+                tracing::debug!(%from, error = %e, "cannot send discovery answer");
             }
         }
     }

@@ -6,6 +6,7 @@
 //! - [`Linphone`] is linphonec, a SIP terminal that answers SHA-256 digest
 //!   challenges (RFC 8760), driven over its stdin.
 //! - [`Sipp`] runs the scripted scenarios in `tests/scenarios`.
+//! - [`netns::Lan`] is a two-host LAN in network namespaces of the test's own.
 //! - [`Tshark`] captures on loopback and judges packets with Wireshark's
 //!   dissectors.
 //!
@@ -21,6 +22,7 @@ pub mod daemon;
 pub mod h323;
 pub mod http;
 pub mod linphone;
+pub mod netns;
 pub mod ports;
 pub mod prom;
 pub mod room_terminal;

@@ -38,6 +38,12 @@ impl Tshark {
     /// Captures on `lo` with a BPF capture filter (`udp portrange
     /// 20000-20099`); `decode_as` are tshark `-d` rules applied when reading.
     pub fn start_filter(bpf: &str, decode_as: &[String]) -> Tshark {
+        Tshark::start_on("lo", bpf, decode_as)
+    }
+
+    /// As [`Tshark::start_filter`], on interface `iface` (of the network
+    /// namespace the test runs in).
+    pub fn start_on(iface: &str, bpf: &str, decode_as: &[String]) -> Tshark {
         let bin = util::require_program("tshark", "tshark");
         let dir = TempDir::new("tshark");
         let pcap = dir.join("capture.pcapng");
@@ -47,7 +53,7 @@ impl Tshark {
             Err(e) => panic!("creating {}: {e}", log_path.display()),
         };
         let mut child = match Command::new(bin)
-            .args(["-i", "lo", "-q", "-f", bpf, "-w"])
+            .args(["-i", iface, "-q", "-f", bpf, "-w"])
             .arg(&pcap)
             .current_dir(dir.path())
             .stdin(Stdio::null())

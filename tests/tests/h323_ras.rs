@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
 use diemcau_e2e::h323::ras_client::{build, h225, RasClient, RasMessage};
-use diemcau_e2e::{ports, Daemon, DaemonOptions, Tshark};
+use diemcau_e2e::{netns, ports, Daemon, DaemonOptions, Tshark};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -305,5 +305,137 @@ aliases = ["cantho.room", "2010"]
     assert_eq!(
         tshark.count(&format!("udp.dstport == {ras_port} && _ws.malformed")),
         3
+    );
+}
+
+/// Multicast discovery across a LAN: the gatekeeper host and a terminal in
+/// two namespaces of the test's own, joined by a veth pair. The terminal
+/// knows no gatekeeper address: its GRQ goes to 224.0.1.41:1718, the GCF
+/// comes back unicast naming the RAS address on the LAN (the daemon's RAS
+/// is on the default 0.0.0.0:1719), and the terminal registers there.
+#[test]
+fn multicast_discovery_finds_the_gatekeeper_on_the_lan() {
+    let Some(peer) = netns::peer_netns() else {
+        let lan = netns::Lan::create("gkd");
+        assert!(
+            lan.run_test_in_host("multicast_discovery_finds_the_gatekeeper_on_the_lan"),
+            "the test failed inside namespace {} (its output is above)",
+            lan.host
+        );
+        return;
+    };
+    // Inside the gatekeeper's namespace: standard ports are ours alone.
+    let mut tshark = Tshark::start_on("dch", "udp port 1718 or udp port 1719", &[]);
+    let opts = DaemonOptions {
+        extra_toml: r#"
+[h323]
+enabled = true
+discovery_multicast = true
+gatekeeper_id = "diemcau-lan"
+
+[[terminals]]
+username = "301"
+password = "unused"
+display_name = "Điểm cầu Huế"
+protocol = "h323"
+aliases = ["hue.room"]
+"#
+        .into(),
+        ..DaemonOptions::default()
+    };
+    let daemon = Daemon::start(opts);
+
+    let group = SocketAddr::from((Ipv4Addr::new(224, 0, 1, 41), 1718));
+    let socket = netns::udp_socket_in(&peer, SocketAddr::from((netns::PEER_IP, 0)));
+    let mut terminal = RasClient::on(socket, group);
+    let me = terminal.local();
+    let aliases = vec![build::alias("hue.room")];
+    let gk_ras = SocketAddrV4::new(netns::HOST_IP, 1719);
+
+    // A GRQ for another gatekeeper is not ours to answer: silence.
+    let mut other = build::grq(terminal.seq(), me, aliases.clone());
+    if let RasMessage::GatekeeperRequest(g) = &mut other {
+        g.gatekeeper_identifier = Some(h225::GatekeeperIdentifier(h225::bmp("other-gk")));
+    }
+    match build::encode(&other) {
+        Ok(bytes) => terminal.send_raw(&bytes),
+        Err(e) => panic!("encoding: {e}"),
+    }
+    assert!(
+        terminal.recv(Duration::from_secs(2)).is_none(),
+        "answered a GRQ meant for another gatekeeper"
+    );
+
+    // An alias nobody configured: GRJ terminalExcluded, from port 1718.
+    let (answer, _) = terminal.request_from(|s| build::grq(s, me, vec![build::alias("lạ")]));
+    let RasMessage::GatekeeperReject(grj) = answer else {
+        panic!("no GRJ: {answer:?}")
+    };
+    assert!(matches!(
+        grj.reject_reason,
+        h225::GatekeeperRejectReason::TerminalExcluded(())
+    ));
+
+    // Ours: GCF, unicast from the gatekeeper host, naming its LAN RAS address.
+    let (answer, from) = terminal.request_from(|s| build::grq(s, me, aliases.clone()));
+    let RasMessage::GatekeeperConfirm(gcf) = answer else {
+        panic!("no GCF: {answer:?}")
+    };
+    assert_eq!(from, SocketAddr::from((netns::HOST_IP, 1718)));
+    assert_eq!(
+        gcf.gatekeeper_identifier
+            .map(|g| h225::bmp_text(&g.0))
+            .as_deref(),
+        Some("diemcau-lan")
+    );
+    assert_eq!(build::socket_addr(&gcf.ras_address), Some(gk_ras));
+
+    // The terminal registers where the GCF said.
+    terminal.set_gatekeeper(SocketAddr::V4(gk_ras));
+    let my_cs = SocketAddrV4::new(netns::PEER_IP, 1720);
+    let answer = terminal.request(|s| build::rrq(s, my_cs, me, aliases.clone(), None, None));
+    let RasMessage::RegistrationConfirm(rcf) = answer else {
+        panic!("no RCF: {answer:?}")
+    };
+    assert_eq!(
+        rcf.gatekeeper_identifier
+            .map(|g| h225::bmp_text(&g.0))
+            .as_deref(),
+        Some("diemcau-lan")
+    );
+    assert_eq!(
+        daemon.wait_for_metric(
+            "diemcau_registrations",
+            &[("protocol", "h323")],
+            1.0,
+            TIMEOUT
+        ),
+        Some(1.0)
+    );
+
+    // On the wire, by Wireshark: GRQs to the group and port 1718, the
+    // GCF and GRJ unicast back to the terminal, nothing malformed.
+    let grqs = tshark.fields("h225.gatekeeperRequest_element", &["ip.dst", "udp.dstport"]);
+    assert!(
+        grqs.len() >= 3 && grqs.iter().all(|r| r == &["224.0.1.41", "1718"]),
+        "GRQs: {grqs:?}"
+    );
+    let gcf = tshark.fields(
+        "h225.gatekeeperConfirm_element",
+        &["ip.src", "ip.dst", "h225.ipV4", "h225.ipV4_port"],
+    );
+    assert_eq!(
+        gcf,
+        [["10.77.0.1", "10.77.0.2", "10.77.0.1", "1719"]],
+        "{}",
+        tshark.dump("h225")
+    );
+    assert_eq!(tshark.count("h225.gatekeeperReject_element"), 1);
+    assert_eq!(tshark.count("h225.registrationConfirm_element"), 1);
+    assert_eq!(
+        tshark.count("_ws.malformed"),
+        0,
+        "{}",
+        tshark.dump("_ws.malformed")
     );
 }

@@ -54,6 +54,26 @@ impl RasClient {
         }
     }
 
+    /// A client on `socket` (bound elsewhere: another namespace, another
+    /// address) talking to `gatekeeper`, which may be the discovery group.
+    pub fn on(socket: UdpSocket, gatekeeper: SocketAddr) -> RasClient {
+        RasClient {
+            socket,
+            gatekeeper,
+            next_seq: 1,
+        }
+    }
+
+    /// Talks to another gatekeeper address from now on (the one a GCF named).
+    pub fn set_gatekeeper(&mut self, gatekeeper: SocketAddr) {
+        self.gatekeeper = gatekeeper;
+    }
+
+    /// The socket, for options such as the multicast interface.
+    pub fn socket(&self) -> &UdpSocket {
+        &self.socket
+    }
+
     /// Our RAS address.
     pub fn local(&self) -> SocketAddrV4 {
         match self.socket.local_addr() {
@@ -78,11 +98,16 @@ impl RasClient {
 
     /// Receives one datagram within `timeout`, decoded.
     pub fn recv(&self, timeout: Duration) -> Option<RasMessage> {
+        self.recv_from(timeout).map(|(m, _)| m)
+    }
+
+    /// Receives one datagram within `timeout`, decoded, with its source.
+    pub fn recv_from(&self, timeout: Duration) -> Option<(RasMessage, SocketAddr)> {
         let _ = self.socket.set_read_timeout(Some(timeout));
         let mut buf = [0u8; 65_536];
-        let (n, _) = self.socket.recv_from(&mut buf).ok()?;
+        let (n, from) = self.socket.recv_from(&mut buf).ok()?;
         match build::decode(buf.get(..n)?) {
-            Ok(m) => Some(m),
+            Ok(m) => Some((m, from)),
             Err(e) => panic!("the gatekeeper sent an undecodable datagram: {e}"),
         }
     }
@@ -91,6 +116,14 @@ impl RasClient {
     /// answer with that number: three tries, one second apart (H.225.0's
     /// default RAS timer is 3 s; loopback needs less).
     pub fn request(&mut self, message: impl Fn(u16) -> RasMessage) -> RasMessage {
+        self.request_from(message).0
+    }
+
+    /// As [`RasClient::request`], with the address the answer came from.
+    pub fn request_from(
+        &mut self,
+        message: impl Fn(u16) -> RasMessage,
+    ) -> (RasMessage, SocketAddr) {
         let seq = self.seq();
         let bytes = match build::encode(&message(seq)) {
             Ok(b) => b,
@@ -100,8 +133,10 @@ impl RasClient {
             self.send_raw(&bytes);
             let deadline = Instant::now() + Duration::from_secs(1);
             while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-                match self.recv(left) {
-                    Some(answer) if answer_seq(&answer) == Some(seq) => return answer,
+                match self.recv_from(left) {
+                    Some((answer, from)) if answer_seq(&answer) == Some(seq) => {
+                        return (answer, from)
+                    }
                     Some(_) => continue,
                     None => break,
                 }

@@ -25,7 +25,8 @@ use diemcau_e2e::util::TempDir;
 use diemcau_e2e::video::{solid_colour_clips, Colour};
 use diemcau_e2e::{wait_for, wait_until, Daemon, DaemonOptions, Tshark};
 use diemcau_gateway::h323::call::reason::{Ending, ReleaseReason};
-use diemcau_gateway::h323::call::signal::Kind;
+use diemcau_gateway::h323::call::signal::{Alias, Kind, Signal};
+use diemcau_gateway::h323::{call::wire, tpkt};
 
 const CALL_WAIT: Duration = Duration::from_secs(10);
 
@@ -640,6 +641,7 @@ fn refusals_and_bad_input() {
         DaemonOptions::default().room(diemcau_e2e::Room::new("2000", "Có PIN").pin("4321")),
     );
     let (d, addr) = (&h.d, h.cs);
+    let mut tshark = Tshark::start_filter(&format!("tcp port {}", addr.port()), &[]);
     // Unknown room: unreachableDestination, cause 1 (unallocated number).
     let rec = refused(d, addr, "9999");
     assert_eq!(rec.received, [Kind::ReleaseComplete], "{rec:?}");
@@ -682,14 +684,13 @@ fn refusals_and_bad_input() {
     let bad = [
         0x08, 0x02, 0x00, 0x01, 0x05, 0x7e, 0x00, 0x04, 0x05, 0xff, 0xff, 0xff,
     ];
-    s.write_all(&diemcau_gateway::h323::tpkt::encode(&bad).unwrap())
-        .ok();
+    s.write_all(&tpkt::encode(&bad).unwrap()).ok();
     let mut got = Vec::new();
     let _ = s.read_to_end(&mut got);
-    let mut dec = diemcau_gateway::h323::tpkt::Decoder::new(65_535);
+    let mut dec = tpkt::Decoder::new(65_535);
     dec.push(&got);
     let answer = dec.next_packet().ok().flatten().expect("an answer");
-    let rc = diemcau_gateway::h323::call::wire::decode(&answer).expect("decodable");
+    let rc = wire::decode(&answer).expect("decodable");
     assert_eq!(rc.kind(), Kind::ReleaseComplete);
     assert_eq!(rc.cause, Some(95), "invalid message");
 
@@ -705,4 +706,98 @@ fn refusals_and_bad_input() {
         "{}",
         room(d)
     );
+
+    // Status Enquiry on a connected call: Status, cause 30 (response to
+    // STATUS ENQUIRY), call state 10 (active), as Wireshark reads it too.
+    let mut raw = RawCall::dial(addr, "1000");
+    raw.wait_for(Kind::Connect);
+    raw.send(Kind::StatusInquiry);
+    let status = raw.wait_for(Kind::Status);
+    assert_eq!((status.cause, status.call_state), (Some(30), Some(10)));
+    assert_eq!(status.call_identifier, Some(raw.call_id));
+    drop(raw);
+    tshark.stop();
+    let rows = tshark.fields(
+        &format!(
+            "tcp.srcport == {} && q931.message_type == 0x7d",
+            addr.port()
+        ),
+        &["q931.cause_value", "q931.call_state", "h225.status_element"],
+    );
+    assert_eq!(rows.len(), 1, "{}", tshark.dump("q931"));
+    // tshark prints the call state in hex.
+    assert_eq!(rows[0][..2], ["30", "0x0a"], "{rows:?}");
+    assert!(!rows[0][2].is_empty(), "no Status UUIE: {rows:?}");
+}
+
+/// A call made message by message over raw TCP, for what the [`Caller`]
+/// does not send: Setup without fast start, then whatever the test asks.
+struct RawCall {
+    stream: TcpStream,
+    decoder: tpkt::Decoder,
+    call_id: [u8; 16],
+}
+
+impl RawCall {
+    const CRV: u16 = 0x0bad;
+
+    fn dial(addr: SocketAddr, room: &str) -> RawCall {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(CALL_WAIT)).ok();
+        let call_id: [u8; 16] = *b"raw-call-status!";
+        let mut call = RawCall {
+            stream,
+            decoder: tpkt::Decoder::new(65_535),
+            call_id,
+        };
+        let mut setup = call.signal(Kind::Setup);
+        setup.destination = vec![Alias::from_text(room)];
+        setup.source = vec![Alias::from_text("h323-raw")];
+        setup.called_number = Some(room.into());
+        setup.conference_id = Some(call_id);
+        call.write(&setup);
+        call
+    }
+
+    fn signal(&self, kind: Kind) -> Signal {
+        let mut s = Signal::new(kind, Self::CRV, false);
+        s.call_identifier = Some(self.call_id);
+        s.tunnelling = true;
+        s
+    }
+
+    fn send(&mut self, kind: Kind) {
+        let s = self.signal(kind);
+        self.write(&s);
+    }
+
+    fn write(&mut self, s: &Signal) {
+        let q931 = wire::encode(s).expect("encodes");
+        let bytes = tpkt::encode(&q931).expect("TPKT");
+        self.stream
+            .write_all(&bytes)
+            .expect("sending to the daemon");
+    }
+
+    /// Reads messages until one of `kind` (others, such as tunnelled H.245
+    /// in Facility, pass by).
+    fn wait_for(&mut self, kind: Kind) -> Signal {
+        let deadline = Instant::now() + CALL_WAIT;
+        let mut buf = [0u8; 4096];
+        while Instant::now() < deadline {
+            while let Ok(Some(packet)) = self.decoder.next_packet() {
+                let s = wire::decode(&packet).expect("decodable");
+                if s.kind() == kind {
+                    return s;
+                }
+                assert_ne!(s.kind(), Kind::ReleaseComplete, "released: {s:?}");
+            }
+            match self.stream.read(&mut buf) {
+                Ok(0) => panic!("the daemon closed the call waiting for {kind:?}"),
+                Ok(n) => self.decoder.push(&buf[..n]),
+                Err(e) => panic!("waiting for {kind:?}: {e}"),
+            }
+        }
+        panic!("no {kind:?} within {CALL_WAIT:?}")
+    }
 }

@@ -290,6 +290,17 @@ impl Call {
     }
 
     /// A message of ours with the call's identity filled in.
+    /// Our state in Q.931's numbering (§2.1.1): H.225.0 has no Connect
+    /// Acknowledge, so Connect sent or received is Active (10).
+    fn q931_state(&self) -> u8 {
+        match self.state {
+            State::Idle | State::Released => 0,
+            State::Calling => 1,
+            State::Ringing => 3,
+            State::Active => 10,
+        }
+    }
+
     fn signal(&self, kind: Kind) -> Signal {
         let mut s = Signal::new(kind, self.crv, self.role == Role::Incoming);
         s.call_identifier = Some(self.call_id);
@@ -489,12 +500,14 @@ impl Call {
                 }
             }
             (_, Kind::StatusInquiry) => {
-                // Q.931 §5.8.10: answer with Status; H.225.0 carries it as
-                // a Status UUIE we do not build, so a Facility keeps the
-                // peer's timer happy instead.
-                let mut f = self.signal(Kind::Facility);
-                f.facility_reason = Some(FacilityKind::Undefined);
-                self.send(f);
+                // Q.931 §5.8.10: Status with cause 30 (response to STATUS
+                // ENQUIRY) and our call state; some terminals poll with it
+                // and clear the call on any other answer.
+                let mut status = self.signal(Kind::Status);
+                status.cause = Some(30);
+                status.call_state = Some(self.q931_state());
+                status.display = None;
+                self.send(status);
             }
             _ => {}
         }

@@ -148,6 +148,8 @@ pub struct Signal {
     pub reason: Option<ReleaseReason>,
     /// Q.931 Cause (Q.850 value).
     pub cause: Option<u8>,
+    /// Q.931 Call state (Status: the sender's state, Q.931 §4.5.7).
+    pub call_state: Option<u8>,
     /// Facility: its reason.
     pub facility_reason: Option<FacilityKind>,
     /// We are (Setup: the caller is) an MCU; else a terminal.
@@ -499,6 +501,18 @@ impl Signal {
                 destination_info: None,
                 display_name: None,
             }),
+            Kind::Status => H323MessageBody::Status(h225::StatusUuie {
+                protocol_identifier: protocol_identifier(),
+                call_identifier: CallIdentifier::new(self.call_identifier.unwrap_or([0; 16])),
+                tokens: None,
+                crypto_tokens: None,
+            }),
+            Kind::StatusInquiry => H323MessageBody::StatusInquiry(h225::StatusInquiryUuie {
+                protocol_identifier: protocol_identifier(),
+                call_identifier: CallIdentifier::new(self.call_identifier.unwrap_or([0; 16])),
+                tokens: None,
+                crypto_tokens: None,
+            }),
             // Facility is what we send when only tunnelled H.245 or an
             // H.245 address has to go.
             _ => H323MessageBody::Facility(h225::FacilityUuie {
@@ -625,8 +639,14 @@ impl Signal {
                 (Kind::Progress, &None)
             }
             H323MessageBody::Information(s) => (Kind::Information, &s.call_identifier),
-            H323MessageBody::Status(_) => (Kind::Status, &None),
-            H323MessageBody::StatusInquiry(_) => (Kind::StatusInquiry, &None),
+            H323MessageBody::Status(s) => {
+                self.call_identifier = guid(&Some(s.call_identifier.clone()));
+                (Kind::Status, &None)
+            }
+            H323MessageBody::StatusInquiry(s) => {
+                self.call_identifier = guid(&Some(s.call_identifier.clone()));
+                (Kind::StatusInquiry, &None)
+            }
             H323MessageBody::Notify(_) => (Kind::Notify, &None),
             H323MessageBody::SetupAcknowledge(_) => (Kind::SetupAcknowledge, &None),
             _ => (Kind::Other, &None),

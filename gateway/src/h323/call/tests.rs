@@ -384,3 +384,59 @@ fn an_unanswered_outgoing_call_times_out() {
     assert_eq!(sent(&outs)[0].kind(), Kind::ReleaseComplete);
     let _ = MediaKind::Audio;
 }
+
+/// Status Enquiry gets Status (Q.931 §5.8.10): cause 30 and the call state,
+/// in the call's own identifier; before and after Connect.
+#[test]
+fn status_enquiry_is_answered_with_status_and_the_call_state() {
+    let now = Instant::now();
+    let (mut caller, first) = Call::outgoing(
+        endpoint(false),
+        vec![Alias::from_text("1000")],
+        Some(addr(1720)),
+        local(5000),
+        None,
+        now,
+    );
+    let setup = sent(&first).remove(0);
+    let mut none = rooms();
+    let enquire = |crv: u16, from_destination: bool| {
+        let mut s = Signal::new(Kind::StatusInquiry, crv, from_destination);
+        s.call_identifier = setup.call_identifier;
+        wire::encode(&s).expect("encodes")
+    };
+    // The caller, Setup sent and nothing back yet: Call initiated (1).
+    let status = sent(&caller.on_q931(&enquire(setup.call_reference, true), now, &mut none));
+    assert_eq!(status.len(), 1, "{status:?}");
+    assert_eq!(status[0].kind(), Kind::Status);
+    assert_eq!(status[0].cause, Some(30));
+    assert_eq!(status[0].call_state, Some(1));
+    assert_eq!(status[0].call_identifier, setup.call_identifier);
+    assert!(!status[0].from_destination);
+    assert_eq!(caller.state(), State::Calling);
+
+    let mut callee = Call::incoming(endpoint(true));
+    let mut adm = rooms();
+    settle(&mut caller, &mut callee, first, now, &mut none, &mut adm);
+    assert_eq!(callee.state(), State::Active);
+    // The callee, connected: Active (10), flagged as from the destination.
+    let status = sent(&callee.on_q931(&enquire(setup.call_reference, false), now, &mut adm));
+    assert_eq!(status.len(), 1, "{status:?}");
+    assert_eq!(status[0].kind(), Kind::Status);
+    assert_eq!(
+        (status[0].cause, status[0].call_state),
+        (Some(30), Some(10))
+    );
+    assert!(status[0].from_destination);
+    assert_eq!(status[0].call_identifier, setup.call_identifier);
+    // A Status back changes nothing: the call stays up.
+    let got = deliver(
+        &callee.on_q931(&enquire(setup.call_reference, false), now, &mut adm),
+        &mut caller,
+        now,
+        &mut none,
+    );
+    assert!(sent(&got).is_empty() && ended(&got).is_none(), "{got:?}");
+    assert_eq!(caller.state(), State::Active);
+    assert_eq!(callee.state(), State::Active);
+}

@@ -17,6 +17,7 @@ const UU_PROTOCOL: u8 = 0x05;
 
 const IE_BEARER: u8 = 0x04;
 const IE_CAUSE: u8 = 0x08;
+const IE_CALL_STATE: u8 = 0x14;
 const IE_DISPLAY: u8 = 0x28;
 const IE_CALLING: u8 = 0x6c;
 const IE_CALLED: u8 = 0x70;
@@ -105,6 +106,10 @@ pub fn encode(s: &Signal) -> Result<Vec<u8>, WireError> {
         // ITU-T coding, location user; the cause value with its
         // extension bit.
         ie(&mut out, IE_CAUSE, &[0x80, 0x80 | (c & 0x7f)]);
+    }
+    if let Some(state) = s.call_state {
+        // Coding standard ITU-T (00) and the state value.
+        ie(&mut out, IE_CALL_STATE, &[state & 0x3f]);
     }
     if let Some(d) = s.display.as_deref().filter(|d| !d.is_empty()) {
         // Display is IA5: what is not ASCII becomes '?'; the UUIE's
@@ -199,6 +204,7 @@ pub fn decode(bytes: &[u8]) -> Result<Signal, WireError> {
         i += len;
         match id {
             IE_CAUSE => s.cause = body.get(1).map(|c| c & 0x7f),
+            IE_CALL_STATE => s.call_state = body.first().map(|c| c & 0x3f),
             IE_DISPLAY => s.display = Some(String::from_utf8_lossy(body).into_owned()),
             IE_CALLED | IE_CALLING => {
                 // Octet 3 (and 3a when its extension bit is clear) before

@@ -515,6 +515,33 @@ impl Session {
                     },
                 ));
             }
+            RequestMessage::RequestMode(r) => {
+                // H.245 §8.9 wants Ack or Reject. What we send each
+                // receiver is the room's mix, chosen at set-up.
+                debug!("H.245: mode request declined (the room sets the modes)");
+                self.respond(ResponseMessage::RequestModeReject(RequestModeReject {
+                    sequence_number: r.sequence_number,
+                    cause: RequestModeRejectCause::MultipointConstraint,
+                }));
+            }
+            RequestMessage::MaintenanceLoopRequest(r) => {
+                // An MCU does not loop a site's media back to it.
+                let type_ = match r.type_ {
+                    MaintenanceLoopRequestType::SystemLoop => MaintenanceLoopRejectType::SystemLoop,
+                    MaintenanceLoopRequestType::MediaLoop(n) => {
+                        MaintenanceLoopRejectType::MediaLoop(n)
+                    }
+                    MaintenanceLoopRequestType::LogicalChannelLoop(n) => {
+                        MaintenanceLoopRejectType::LogicalChannelLoop(n)
+                    }
+                };
+                self.respond(ResponseMessage::MaintenanceLoopReject(
+                    MaintenanceLoopReject {
+                        type_,
+                        cause: MaintenanceLoopRejectCause::CanNotPerformLoop,
+                    },
+                ));
+            }
             other => {
                 debug!("H.245: request not understood: {other:?}");
                 self.indicate(IndicationMessage::FunctionNotUnderstood(

@@ -576,11 +576,52 @@ fn unanswered_channel_is_closed_and_reported() {
 }
 
 #[test]
+fn mode_and_loop_requests_are_rejected_as_h245_asks() {
+    let now = Instant::now();
+    let mut s = Session::new(config(), now);
+    let mode = RequestMessage::RequestMode(RequestMode {
+        sequence_number: SequenceNumber(5),
+        requested_modes: vec![ModeDescription(vec![ModeElement {
+            type_: ModeElementType::AudioMode(AudioMode::G711Ulaw64k),
+            h223_mode_parameters: None,
+            v76_mode_parameters: None,
+            h2250_mode_parameters: None,
+            generic_mode_parameters: None,
+            multiplexed_stream_mode_parameters: None,
+            logical_channel_number: None,
+        }])],
+    });
+    s.handle_message(MultimediaSystemControlMessage::Request(mode), now);
+    let looped = RequestMessage::MaintenanceLoopRequest(MaintenanceLoopRequest {
+        type_: MaintenanceLoopRequestType::MediaLoop(LogicalChannelNumber(3)),
+    });
+    s.handle_message(MultimediaSystemControlMessage::Request(looped), now);
+    assert_eq!(
+        messages(&mut s),
+        [
+            MultimediaSystemControlMessage::Response(ResponseMessage::RequestModeReject(
+                RequestModeReject {
+                    sequence_number: SequenceNumber(5),
+                    cause: RequestModeRejectCause::MultipointConstraint,
+                }
+            )),
+            MultimediaSystemControlMessage::Response(ResponseMessage::MaintenanceLoopReject(
+                MaintenanceLoopReject {
+                    type_: MaintenanceLoopRejectType::MediaLoop(LogicalChannelNumber(3)),
+                    cause: MaintenanceLoopRejectCause::CanNotPerformLoop,
+                }
+            )),
+        ]
+    );
+    assert!(events(&mut s).is_empty());
+}
+
+#[test]
 fn unknown_requests_get_function_not_understood_and_stray_responses_nothing() {
     let now = Instant::now();
     let mut s = Session::new(config(), now);
-    let request = RequestMessage::MaintenanceLoopRequest(MaintenanceLoopRequest {
-        type_: MaintenanceLoopRequestType::SystemLoop,
+    let request = RequestMessage::RequestMultiplexEntry(RequestMultiplexEntry {
+        entry_numbers: vec![MultiplexTableEntryNumber(1)],
     });
     s.handle_message(
         MultimediaSystemControlMessage::Request(request.clone()),
@@ -812,7 +853,8 @@ fn every_kind_of_message_we_send_decodes_in_wireshark() {
         }
     };
     let msg = |r| MultimediaSystemControlMessage::Request(r);
-    // Rejects, FunctionNotUnderstood, RTD response, RCC reject.
+    // Rejects (TCS, mode, loop), FunctionNotUnderstood, RTD response, RCC
+    // reject.
     let mut s = Session::new(config(), now);
     let mut bad = caps::terminal_capability_set(4, &config().capabilities);
     if let Some(d) = bad.capability_descriptors.as_mut() {
@@ -827,6 +869,29 @@ fn every_kind_of_message_we_send_decodes_in_wireshark() {
                 type_: MaintenanceLoopRequestType::SystemLoop,
             },
         )),
+        now,
+    );
+    s.handle_message(
+        msg(RequestMessage::RequestMultiplexEntry(
+            RequestMultiplexEntry {
+                entry_numbers: vec![MultiplexTableEntryNumber(2)],
+            },
+        )),
+        now,
+    );
+    s.handle_message(
+        msg(RequestMessage::RequestMode(RequestMode {
+            sequence_number: SequenceNumber(8),
+            requested_modes: vec![ModeDescription(vec![ModeElement {
+                type_: ModeElementType::AudioMode(AudioMode::G711Alaw64k),
+                h223_mode_parameters: None,
+                v76_mode_parameters: None,
+                h2250_mode_parameters: None,
+                generic_mode_parameters: None,
+                multiplexed_stream_mode_parameters: None,
+                logical_channel_number: None,
+            }])],
+        })),
         now,
     );
     s.handle_message(
@@ -901,7 +966,11 @@ fn every_kind_of_message_we_send_decodes_in_wireshark() {
         "terminalCapabilitySetReject",
         "undefinedTableEntryUsed",
         "functionNotUnderstood",
-        "maintenanceLoopRequest",
+        "requestMultiplexEntry",
+        "maintenanceLoopReject",
+        "canNotPerformLoop",
+        "requestModeReject",
+        "multipointConstraint",
         "roundTripDelayResponse",
         "requestChannelCloseReject",
         "openLogicalChannelReject",

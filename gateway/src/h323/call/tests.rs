@@ -103,6 +103,18 @@ fn deliver(outs: &[Output], to: &mut Call, now: Instant, adm: &mut dyn Admission
     back
 }
 
+/// A terminal `ep` dials room 1000 at 127.0.0.1:1720, its media on 5000-5003.
+fn dial_room_1000(ep: Endpoint, now: Instant) -> (Call, Vec<Output>) {
+    Call::outgoing(
+        ep,
+        vec![Alias::from_text("1000")],
+        Some(addr(1720)),
+        local(5000),
+        None,
+        now,
+    )
+}
+
 /// Exchanges messages until neither side has anything more to say.
 fn settle(
     a: &mut Call,
@@ -132,14 +144,7 @@ fn settle(
 #[test]
 fn fast_start_call_with_tunnelled_h245_end_to_end() {
     let now = Instant::now();
-    let (mut caller, first) = Call::outgoing(
-        endpoint(false),
-        vec![Alias::from_text("1000")],
-        Some(addr(1720)),
-        local(5000),
-        None,
-        now,
-    );
+    let (mut caller, first) = dial_room_1000(endpoint(false), now);
     let setup = &sent(&first)[0];
     assert_eq!(setup.kind(), Kind::Setup);
     assert!(setup.tunnelling && !setup.fast_start.is_empty());
@@ -210,14 +215,7 @@ fn without_fast_start_logical_channels_open_over_tunnelled_h245() {
     let now = Instant::now();
     let mut ep = endpoint(false);
     ep.fast_start = false;
-    let (mut caller, first) = Call::outgoing(
-        ep,
-        vec![Alias::from_text("1000")],
-        Some(addr(1720)),
-        local(5000),
-        None,
-        now,
-    );
+    let (mut caller, first) = dial_room_1000(ep, now);
     let setup = &sent(&first)[0];
     assert!(setup.tunnelling && setup.fast_start.is_empty(), "{setup:?}");
     let mut callee = Call::incoming(endpoint(true));
@@ -390,14 +388,7 @@ fn an_unanswered_outgoing_call_times_out() {
 #[test]
 fn status_enquiry_is_answered_with_status_and_the_call_state() {
     let now = Instant::now();
-    let (mut caller, first) = Call::outgoing(
-        endpoint(false),
-        vec![Alias::from_text("1000")],
-        Some(addr(1720)),
-        local(5000),
-        None,
-        now,
-    );
+    let (mut caller, first) = dial_room_1000(endpoint(false), now);
     let setup = sent(&first).remove(0);
     let mut none = rooms();
     let enquire = |crv: u16, from_destination: bool| {

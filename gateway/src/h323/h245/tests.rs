@@ -575,21 +575,26 @@ fn unanswered_channel_is_closed_and_reported() {
         .all(|e| !matches!(e, Event::ChannelOpened { .. })));
 }
 
+/// A RequestMode's one mode: this audio codec alone.
+fn audio_mode(codec: AudioMode) -> Vec<ModeDescription> {
+    vec![ModeDescription(vec![ModeElement {
+        type_: ModeElementType::AudioMode(codec),
+        h223_mode_parameters: None,
+        v76_mode_parameters: None,
+        h2250_mode_parameters: None,
+        generic_mode_parameters: None,
+        multiplexed_stream_mode_parameters: None,
+        logical_channel_number: None,
+    }])]
+}
+
 #[test]
 fn mode_and_loop_requests_are_rejected_as_h245_asks() {
     let now = Instant::now();
     let mut s = Session::new(config(), now);
     let mode = RequestMessage::RequestMode(RequestMode {
         sequence_number: SequenceNumber(5),
-        requested_modes: vec![ModeDescription(vec![ModeElement {
-            type_: ModeElementType::AudioMode(AudioMode::G711Ulaw64k),
-            h223_mode_parameters: None,
-            v76_mode_parameters: None,
-            h2250_mode_parameters: None,
-            generic_mode_parameters: None,
-            multiplexed_stream_mode_parameters: None,
-            logical_channel_number: None,
-        }])],
+        requested_modes: audio_mode(AudioMode::G711Ulaw64k),
     });
     s.handle_message(MultimediaSystemControlMessage::Request(mode), now);
     let looped = RequestMessage::MaintenanceLoopRequest(MaintenanceLoopRequest {
@@ -882,15 +887,7 @@ fn every_kind_of_message_we_send_decodes_in_wireshark() {
     s.handle_message(
         msg(RequestMessage::RequestMode(RequestMode {
             sequence_number: SequenceNumber(8),
-            requested_modes: vec![ModeDescription(vec![ModeElement {
-                type_: ModeElementType::AudioMode(AudioMode::G711Alaw64k),
-                h223_mode_parameters: None,
-                v76_mode_parameters: None,
-                h2250_mode_parameters: None,
-                generic_mode_parameters: None,
-                multiplexed_stream_mode_parameters: None,
-                logical_channel_number: None,
-            }])],
+            requested_modes: audio_mode(AudioMode::G711Alaw64k),
         })),
         now,
     );

@@ -83,7 +83,7 @@ impl RasService {
         });
         if let Some(socket) = discovery {
             let ras: Vec<SocketAddrV4> = service.local.iter().copied().map(v4).collect();
-            tokio::spawn(serve_discovery(service.clone(), socket, ras));
+            tokio::spawn(serve(service.clone(), socket, Local::Routed(ras)));
         }
         for socket in sockets {
             let local = socket
@@ -94,7 +94,7 @@ impl RasService {
             if local.ip().is_unspecified() {
                 local.set_ip(advertised);
             }
-            tokio::spawn(serve(service.clone(), socket, local));
+            tokio::spawn(serve(service.clone(), socket, Local::Fixed(local)));
         }
         let sweeper = service.clone();
         tokio::spawn(async move {
@@ -155,7 +155,16 @@ impl RasService {
     }
 }
 
-async fn serve(service: Arc<RasService>, socket: UdpSocket, local: SocketAddrV4) {
+/// Which RAS address answers name (a GCF's rasAddress).
+enum Local {
+    /// A RAS socket: its own address (the advertised one for 0.0.0.0).
+    Fixed(SocketAddrV4),
+    /// The discovery socket: the RAS socket the terminal can reach, found
+    /// by routing back to it.
+    Routed(Vec<SocketAddrV4>),
+}
+
+async fn serve(service: Arc<RasService>, socket: UdpSocket, local: Local) {
     // RAS messages fit one datagram; 64 KiB takes any UDP payload.
     let mut buf = vec![0u8; 65_536];
     loop {
@@ -168,7 +177,19 @@ async fn serve(service: Arc<RasService>, socket: UdpSocket, local: SocketAddrV4)
             }
         };
         let Some(data) = buf.get(..n) else { continue };
-        if let Some(reply) = service.datagram(data, from, local) {
+        let here = match &local {
+            Local::Fixed(a) => *a,
+            Local::Routed(ras) => {
+                match route_source(from).and_then(|ip| ras_address_for(ras, ip)) {
+                    Some(a) => a,
+                    None => {
+                        tracing::warn!(%from, "discovery GRQ from where no RAS socket is reachable: not answered");
+                        continue;
+                    }
+                }
+            }
+        };
+        if let Some(reply) = service.datagram(data, from, here) {
             if let Err(e) = socket.send_to(&reply, from).await {
                 tracing::debug!(%from, error = %e, "cannot send RAS answer");
             }
@@ -210,31 +231,6 @@ async fn discovery_socket(ras: &[UdpSocket]) -> Result<UdpSocket, GatewayError> 
         tracing::info!(interfaces = ?joined, "gatekeeper discovery on 224.0.1.41:1718");
     }
     Ok(socket)
-}
-
-/// Serves the discovery socket: each GRQ is answered (unicast, to its
-/// source) with the RAS address the terminal can reach.
-async fn serve_discovery(service: Arc<RasService>, socket: UdpSocket, ras: Vec<SocketAddrV4>) {
-    let mut buf = vec![0u8; 65_536];
-    loop {
-        let (n, from) = match socket.recv_from(&mut buf).await {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::debug!(error = %e, "discovery socket receive error");
-                continue;
-            }
-        };
-        let Some(data) = buf.get(..n) else { continue };
-        let Some(local) = route_source(from).and_then(|ip| ras_address_for(&ras, ip)) else {
-            tracing::warn!(%from, "discovery GRQ from where no RAS socket is reachable: not answered");
-            continue;
-        };
-        if let Some(reply) = service.datagram(data, from, local) {
-            if let Err(e) = socket.send_to(&reply, from).await {
-                tracing::debug!(%from, error = %e, "cannot send discovery answer");
-            }
-        }
-    }
 }
 
 /// The API's views: SIP registrations and rooms from the SIP core, H.323

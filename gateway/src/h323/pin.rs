@@ -65,12 +65,14 @@ impl PinEntry {
                         return PinStep::Accepted;
                     }
                     if self.typed.len() > MAX_TYPED {
-                        self.submit()
+                        self.wrong_try()
                     } else {
                         PinStep::Typing
                     }
                 }
-                '#' if !self.typed.is_empty() => self.submit(),
+                // The right PIN was accepted at its last digit, so what
+                // `#` submits is wrong.
+                '#' if !self.typed.is_empty() => self.wrong_try(),
                 '*' => {
                     self.typed.clear();
                     PinStep::Typing
@@ -85,12 +87,8 @@ impl PinEntry {
         step
     }
 
-    fn submit(&mut self) -> PinStep {
-        let right = self.typed == self.expected;
+    fn wrong_try(&mut self) -> PinStep {
         self.typed.clear();
-        if right {
-            return PinStep::Accepted;
-        }
         self.attempts_left = self.attempts_left.saturating_sub(1);
         self.wrong = true;
         if self.attempts_left == 0 {

@@ -289,7 +289,6 @@ impl Call {
         std::mem::take(&mut self.out)
     }
 
-    /// A message of ours with the call's identity filled in.
     /// Our state in Q.931's numbering (§2.1.1): H.225.0 has no Connect
     /// Acknowledge, so Connect sent or received is Active (10).
     fn q931_state(&self) -> u8 {
@@ -301,6 +300,7 @@ impl Call {
         }
     }
 
+    /// A message of ours with the call's identity filled in.
     fn signal(&self, kind: Kind) -> Signal {
         let mut s = Signal::new(kind, self.crv, self.role == Role::Incoming);
         s.call_identifier = Some(self.call_id);
@@ -579,11 +579,6 @@ impl Call {
         }
         self.start_control(now);
         if self.path == H245Path::Tunnelled {
-            // A callee may tunnel its TCS and MSD as early as Call
-            // Proceeding; our side of the session must exist to take them.
-            if self.role == Role::Outgoing && !s.h245_control.is_empty() {
-                self.start_control(now);
-            }
             self.feed_control(&s.h245_control, now);
         }
         let proceeding = self.signal(Kind::CallProceeding);

@@ -63,8 +63,13 @@ impl RasService {
                 })?;
             sockets.push(socket);
         }
+        let bound: Vec<SocketAddrV4> = sockets
+            .iter()
+            .filter_map(|s| s.local_addr().ok())
+            .map(v4)
+            .collect();
         let discovery = if config.h323.discovery_multicast {
-            Some(discovery_socket(&sockets).await?)
+            Some(discovery_socket(&bound).await?)
         } else {
             None
         };
@@ -82,8 +87,7 @@ impl RasService {
             registrations: metrics.registrations.with_label_values(&["h323"]),
         });
         if let Some(socket) = discovery {
-            let ras: Vec<SocketAddrV4> = service.local.iter().copied().map(v4).collect();
-            tokio::spawn(serve(service.clone(), socket, Local::Routed(ras)));
+            tokio::spawn(serve(service.clone(), socket, Local::Routed(bound)));
         }
         for socket in sockets {
             let local = socket
@@ -200,7 +204,7 @@ async fn serve(service: Arc<RasService>, socket: UdpSocket, local: Local) {
 /// Binds 0.0.0.0:1718 and joins the discovery group on the RAS sockets'
 /// interfaces. Port 1718 taken is fatal (discovery was asked for); an
 /// interface that cannot join is logged, the others still answer.
-async fn discovery_socket(ras: &[UdpSocket]) -> Result<UdpSocket, GatewayError> {
+async fn discovery_socket(ras: &[SocketAddrV4]) -> Result<UdpSocket, GatewayError> {
     let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, DISCOVERY_PORT));
     let socket = UdpSocket::bind(addr)
         .await
@@ -209,13 +213,8 @@ async fn discovery_socket(ras: &[UdpSocket]) -> Result<UdpSocket, GatewayError> 
             addr: addr.to_string(),
             source: e,
         })?;
-    let ras: Vec<SocketAddrV4> = ras
-        .iter()
-        .filter_map(|s| s.local_addr().ok())
-        .map(v4)
-        .collect();
     let mut joined = Vec::new();
-    for iface in group_interfaces(&ras, multicast_interfaces) {
+    for iface in group_interfaces(ras, multicast_interfaces) {
         match socket.join_multicast_v4(DISCOVERY_GROUP, iface) {
             Ok(()) => joined.push(iface),
             Err(e) => {
